@@ -1,0 +1,16 @@
+package io.costwarden.ingest;
+
+/**
+ * One piece of input that could not be used.
+ *
+ * @param location where, e.g. {@code Records[3].eventTime}; empty when the whole input is unreadable
+ * @param message  what is wrong, for a person: {@code not an ISO-8601 time: 'yesterday'}
+ * @param raw      the offending record (or input) as text, before any bounding
+ */
+public record RecordError(String location, String message, String raw) {
+
+    /** {@code Records[3].eventTime: not an ISO-8601 time}, or just the message for the whole input. */
+    public String describe() {
+        return location.isEmpty() ? message : location + ": " + message;
+    }
+}

@@ -1,0 +1,69 @@
+package io.costwarden.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The kinds of resource Costwarden tracks. Each kind knows the word a policy uses for it and how its
+ * canonical ARN is built, so that every fact about one resource lands on the same Kafka key.
+ */
+public enum ResourceKind {
+    EC2_INSTANCE("ec2-instance", "ec2", "instance/"),
+    SAGEMAKER_NOTEBOOK("sagemaker-notebook", "sagemaker", "notebook-instance/");
+
+    private final String word;
+    private final String service;
+    private final String resourcePrefix;
+
+    ResourceKind(String word, String service, String resourcePrefix) {
+        this.word = word;
+        this.service = service;
+        this.resourcePrefix = resourcePrefix;
+    }
+
+    /** The word policies and the API use, e.g. {@code ec2-instance}. */
+    @JsonValue
+    public String word() {
+        return word;
+    }
+
+    @JsonCreator
+    public static ResourceKind fromWord(String word) {
+        return byWord(word).orElseThrow(() -> new IllegalArgumentException("unknown resource kind '" + word + "'"));
+    }
+
+    public static Optional<ResourceKind> byWord(String word) {
+        return Arrays.stream(values()).filter(k -> k.word.equals(word)).findFirst();
+    }
+
+    /**
+     * The canonical ARN. SageMaker lower-cases resource names inside ARNs, so the name is lower-cased
+     * here too; otherwise a CreateNotebookInstance and a later StopNotebookInstance for "MyBook" would
+     * land on different keys.
+     */
+    public String arn(String region, String account, String nativeId) {
+        String id = this == SAGEMAKER_NOTEBOOK ? nativeId.toLowerCase(java.util.Locale.ROOT) : nativeId;
+        return "arn:" + partition(region) + ":" + service + ":" + region + ":" + account + ":" + resourcePrefix + id;
+    }
+
+    /** The native id (instance id, notebook name) from a canonical ARN of this kind. */
+    public String nativeId(String arn) {
+        int i = arn.indexOf(resourcePrefix);
+        if (i < 0) {
+            throw new IllegalArgumentException("not a " + word + " ARN: " + arn);
+        }
+        return arn.substring(i + resourcePrefix.length());
+    }
+
+    static String partition(String region) {
+        if (region.startsWith("cn-")) {
+            return "aws-cn";
+        }
+        if (region.startsWith("us-gov-")) {
+            return "aws-us-gov";
+        }
+        return "aws";
+    }
+}

@@ -1,0 +1,28 @@
+package io.costwarden.model;
+
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic Costwarden reads or writes. Keys are canonical resource ARNs, so that all facts about one
+ * resource meet in one partition; names carry a version so a breaking schema change gets a new topic.
+ */
+public final class Topics {
+    private Topics() {
+    }
+
+    public static final Topic<String, ResourceEvent> EVENTS =
+            new Topic<>("costwarden.events.v1", Serdes.String(), JsonSerde.of(ResourceEvent.class), false);
+    public static final Topic<String, Finding> FINDINGS =
+            new Topic<>("costwarden.findings.v1", Serdes.String(), JsonSerde.of(Finding.class), false);
+    public static final Topic<String, ActionRequest> ACTIONS =
+            new Topic<>("costwarden.actions.v1", Serdes.String(), JsonSerde.of(ActionRequest.class), false);
+    /** The audit trail: never compacted. */
+    public static final Topic<String, ActionResult> ACTION_RESULTS =
+            new Topic<>("costwarden.action-results.v1", Serdes.String(), JsonSerde.of(ActionResult.class), false);
+    /** Keyed by where the input came from. */
+    public static final Topic<String, DeadLetter> DLQ =
+            new Topic<>("costwarden.dlq.v1", Serdes.String(), JsonSerde.of(DeadLetter.class), false);
+
+    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ);
+}
