@@ -1,0 +1,139 @@
+package io.costwarden.streams.launch;
+
+import static io.costwarden.streams.Events.arn;
+import static io.costwarden.streams.Events.event;
+import static io.costwarden.streams.Events.launch;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.costwarden.model.ActionKind;
+import io.costwarden.model.Finding;
+import io.costwarden.model.Mode;
+import io.costwarden.model.ResourceEvent;
+import io.costwarden.model.Topics;
+import io.costwarden.model.Verb;
+import io.costwarden.model.policy.InvalidPolicyException;
+import io.costwarden.model.policy.PolicyFile;
+import io.costwarden.model.policy.PolicySet;
+import io.costwarden.streams.inventory.InventoryTopology;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LaunchPolicyTopologyTest {
+    static final String POLICIES = """
+            policies:
+              - name: gpu-launch-needs-team-tag
+                resource: ec2-instance
+                detect:
+                  launch:
+                    required-tags: [team, owner]
+                    allowed-instance-types: ["t3.*", "m5.*", "g5.xlarge"]
+                action: stop
+                mode: dry-run
+              - name: notebooks-small
+                resource: sagemaker-notebook
+                detect:
+                  launch:
+                    allowed-instance-types: ["ml.t3.*"]
+            """;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ResourceEvent> events;
+    private TestOutputTopic<String, Finding> findings;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    @BeforeEach
+    void start() throws InvalidPolicyException {
+        PolicySet policies = PolicyFile.parse("policies.yaml", POLICIES);
+        StreamsBuilder builder = new StreamsBuilder();
+        LaunchPolicyTopology.build(InventoryTopology.build(builder), () -> policies, meters);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "launch-test");
+        driver = new TopologyTestDriver(builder.build(), props);
+        events = driver.createInputTopic(Topics.EVENTS.name(), Topics.EVENTS.keySerde().serializer(),
+                Topics.EVENTS.valueSerde().serializer());
+        findings = driver.createOutputTopic(Topics.FINDINGS.name(), Topics.FINDINGS.keySerde().deserializer(),
+                Topics.FINDINGS.valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private void send(ResourceEvent e) {
+        events.pipeInput(e.resourceId(), e);
+    }
+
+    @Test
+    void untaggedGpuLaunchOfADisallowedTypeIsOneFindingNamingBothRules() {
+        send(launch("i-gpu", "p4d.24xlarge", 8, Map.of("Name", "train"), "2026-11-20T10:00:00Z"));
+
+        List<Finding> out = findings.readValuesToList();
+        assertThat(out).singleElement().satisfies(f -> {
+            assertThat(f.policy()).isEqualTo("gpu-launch-needs-team-tag");
+            assertThat(f.resourceId()).isEqualTo(arn("i-gpu"));
+            assertThat(f.violations()).containsExactly(
+                    "instance type p4d.24xlarge is not allowed (allowed: t3.*, m5.*, g5.xlarge)",
+                    "missing required tags: owner, team");
+            assertThat(f.gpuCount()).isEqualTo(8);
+            assertThat(f.action()).isEqualTo(ActionKind.STOP);
+            assertThat(f.mode()).isEqualTo(Mode.DRY_RUN);
+            assertThat(f.policyVersion()).hasSize(32);
+            assertThat(f.detector()).isEqualTo("launch");
+        });
+        assertThat(meters.counter("costwarden.findings", "policy", "gpu-launch-needs-team-tag", "detector", "launch",
+                "state", "open").count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aCompliantLaunchMakesNoFinding() {
+        send(launch("i-ok", "g5.xlarge", 1, Map.of("team", "vision", "owner", "ana"), "2026-11-20T10:00:00Z"));
+        assertThat(findings.isEmpty()).isTrue();
+    }
+
+    @Test
+    void findingIdsAreTheSameWhenTheSameEventIsReplayed() {
+        ResourceEvent e = launch("i-gpu", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z");
+        send(e);
+        send(e);
+        List<Finding> out = findings.readValuesToList();
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0).id()).isEqualTo(out.get(1).id());
+    }
+
+    @Test
+    void retypingToADisallowedTypeIsAFindingButOtherModificationsAreNot() {
+        send(launch("i-2", "m5.large", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:00:00Z"));
+        send(event("ModifyInstanceAttribute", Verb.MODIFY, "i-2", "", 0, Map.of(), "2026-11-20T10:10:00Z"));
+        assertThat(findings.isEmpty()).isTrue();
+        send(event("ModifyInstanceAttribute", Verb.MODIFY, "i-2", "p5.48xlarge", 8, Map.of(), "2026-11-20T10:20:00Z"));
+        assertThat(findings.readValuesToList()).singleElement()
+                .satisfies(f -> assertThat(f.violations()).containsExactly(
+                        "instance type p5.48xlarge is not allowed (allowed: t3.*, m5.*, g5.xlarge)"));
+    }
+
+    @Test
+    void tagsAddedBeforeTheRetypeAreSeenBecauseTheCheckReadsTheInventoryState() {
+        send(launch("i-3", "m5.large", 0, Map.of(), "2026-11-20T10:00:00Z"));
+        findings.readValuesToList();
+        send(event("CreateTags", Verb.TAG, "i-3", "", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:05:00Z"));
+        send(event("ModifyInstanceAttribute", Verb.MODIFY, "i-3", "t3.large", 0, Map.of(), "2026-11-20T10:20:00Z"));
+        assertThat(findings.isEmpty()).isTrue();
+    }
+
+    @Test
+    void policiesOnlyApplyToTheirResourceKind() {
+        send(launch("i-4", "t3.micro", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:00:00Z"));
+        assertThat(findings.isEmpty()).isTrue();
+    }
+}
