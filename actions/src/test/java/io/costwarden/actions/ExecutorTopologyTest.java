@@ -1,0 +1,94 @@
+package io.costwarden.actions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.costwarden.actions.aws.AwsClients;
+import io.costwarden.actions.ec2.Ec2Instances;
+import io.costwarden.actions.sagemaker.SageMakerNotebooks;
+import io.costwarden.model.ActionRequest;
+import io.costwarden.model.ActionResult;
+import io.costwarden.model.Mode;
+import io.costwarden.model.Outcome;
+import io.costwarden.model.ResourceKind;
+import io.costwarden.model.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+
+/** Dry-run needs no AWS endpoint at all: the request is captured before it would be sent. */
+class ExecutorTopologyTest {
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private AwsClients clients;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ActionRequest> requests;
+    private TestOutputTopic<String, ActionResult> results;
+
+    @BeforeEach
+    void start() {
+        clients = new AwsClients(Optional.empty(), AnonymousCredentialsProvider.create());
+        Executor executor = new Executor(new Ec2Instances(clients), new SageMakerNotebooks(clients), false, meters,
+                Clock.systemUTC());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "executor-test");
+        driver = new TopologyTestDriver(ExecutorTopology.build(executor, meters), props);
+        requests = driver.createInputTopic(Topics.ACTIONS.name(), Topics.ACTIONS.keySerde().serializer(),
+                Topics.ACTIONS.valueSerde().serializer());
+        results = driver.createOutputTopic(Topics.ACTION_RESULTS.name(), Topics.ACTION_RESULTS.keySerde().deserializer(),
+                Topics.ACTION_RESULTS.valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+        clients.close();
+    }
+
+    @Test
+    void dryRunRecordsTheExactEc2RequestWithoutSendingIt() {
+        ActionRequest r = Requests.stop(ResourceKind.EC2_INSTANCE, "i-0abc1234def567890", Mode.DRY_RUN);
+        requests.pipeInput(r.resourceId(), r);
+
+        ActionResult result = results.readValue();
+        assertThat(result.outcome()).isEqualTo(Outcome.DRY_RUN);
+        assertThat(result.actionId()).isEqualTo(r.actionId());
+        assertThat(result.request().operation()).isEqualTo("StopInstances");
+        assertThat(result.request().method()).isEqualTo("POST");
+        assertThat(result.request().url()).isEqualTo("https://ec2.us-east-1.amazonaws.com");
+        assertThat(result.request().body())
+                .isEqualTo("Action=StopInstances&Version=2016-11-15&InstanceId.1=i-0abc1234def567890");
+        assertThat(result.message()).isEqualTo("policy mode is dry-run");
+    }
+
+    @Test
+    void dryRunRecordsTheExactSageMakerRequest() {
+        ActionRequest r = Requests.stop(ResourceKind.SAGEMAKER_NOTEBOOK, "Ana-GPU", Mode.DRY_RUN);
+        requests.pipeInput(r.resourceId(), r);
+
+        ActionResult result = results.readValue();
+        assertThat(result.outcome()).isEqualTo(Outcome.DRY_RUN);
+        assertThat(result.request().headers()).containsEntry("X-Amz-Target", "SageMaker.StopNotebookInstance");
+        assertThat(result.request().body()).isEqualTo("{\"NotebookInstanceName\":\"Ana-GPU\"}");
+    }
+
+    @Test
+    void anActionRunsAtMostOncePerActionId() {
+        ActionRequest r = Requests.stop(ResourceKind.EC2_INSTANCE, "i-1", Mode.DRY_RUN);
+        requests.pipeInput(r.resourceId(), r);
+        requests.pipeInput(r.resourceId(), r);
+
+        List<ActionResult> out = results.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(meters.counter("costwarden.actions.deduplicated").count()).isEqualTo(1.0);
+        assertThat(meters.counter("costwarden.actions", "action", "stop", "outcome", "DRY_RUN").count()).isEqualTo(1.0);
+    }
+}
