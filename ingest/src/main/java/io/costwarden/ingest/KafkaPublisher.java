@@ -44,7 +44,8 @@ public final class KafkaPublisher implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "costwarden-ingest");
         // Bounded so a broker outage turns into an error response instead of a request that hangs.
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) ackTimeout.toMillis());
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(ackTimeout.toMillis(), 30_000));
+        // Kafka requires delivery.timeout >= linger + request.timeout.
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1, Math.min(ackTimeout.toMillis() / 2, 30_000)));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, ackTimeout.toMillis());
         p.putAll(overrides);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

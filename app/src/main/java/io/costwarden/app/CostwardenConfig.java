@@ -1,0 +1,108 @@
+package io.costwarden.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** Every {@code costwarden.*} setting, with its default. docs/configuration.md lists each one. */
+@ConfigMapping(prefix = "costwarden")
+public interface CostwardenConfig {
+
+    /** Which roles this process runs: any of ingest, streams, actions; or none (command-line tools). */
+    @WithDefault("ingest,streams,actions")
+    List<String> roles();
+
+    /** Where local state lives: the embedded broker's log, Kafka Streams state. */
+    @WithDefault(".costwarden")
+    Path dataDir();
+
+    Topics topics();
+
+    EmbeddedKafka embeddedKafka();
+
+    Streams streams();
+
+    Actions actions();
+
+    Ingest ingest();
+
+    Policies policies();
+
+    Api api();
+
+    interface Topics {
+        /** Partitions of each topic Costwarden creates; the ceiling on streams and actions parallelism. */
+        @WithDefault("3")
+        int partitions();
+
+        /** Replication factor of created topics and of Kafka Streams' internal topics; unset means the broker default. */
+        OptionalInt replicationFactor();
+
+        /** Create missing topics at start-up (needs the CreateTopics permission on the cluster). */
+        @WithDefault("true")
+        boolean create();
+    }
+
+    interface EmbeddedKafka {
+        /** Port of the embedded broker when no kafka.bootstrap.servers is set; 0 picks a free one. */
+        @WithDefault("0")
+        int port();
+    }
+
+    interface Streams {
+        @WithDefault("costwarden-streams")
+        String applicationId();
+
+        @WithDefault("1")
+        int threads();
+
+        /** host:port other instances reach this one's API at, for interactive queries; unset for one instance. */
+        Optional<String> advertisedAddress();
+
+        /** Passed to Kafka Streams as is, e.g. costwarden.streams.config."num.standby.replicas"=1. */
+        Map<String, String> config();
+    }
+
+    interface Actions {
+        @WithDefault("costwarden-actions")
+        String applicationId();
+
+        /** Never send an AWS request, whatever a policy's mode says. The demo always sets this. */
+        @WithDefault("false")
+        boolean forceDryRun();
+
+        /** Send AWS calls to this endpoint instead of AWS's (VPC endpoint, proxy, test server). */
+        Optional<URI> awsEndpointOverride();
+    }
+
+    interface Ingest {
+        /** A gzipped body may inflate to at most this many bytes. */
+        @WithDefault("268435456")
+        long maxDecompressedBytes();
+
+        /** JSON nested deeper than this is refused. */
+        @WithDefault("64")
+        int maxNestingDepth();
+
+        /** How long to wait for Kafka to acknowledge a batch before answering 503. */
+        @WithDefault("PT30S")
+        Duration ackTimeout();
+    }
+
+    interface Policies {
+        /** The policy file; unset means the bundled default policies. */
+        Optional<Path> file();
+    }
+
+    interface Api {
+        /** The findings and action results each instance keeps in memory for the API; oldest go first. */
+        @WithDefault("10000")
+        int recentLimit();
+    }
+}

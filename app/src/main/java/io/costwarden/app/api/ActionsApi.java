@@ -1,0 +1,48 @@
+package io.costwarden.app.api;
+
+import io.costwarden.app.roles.RecentActivity;
+import io.costwarden.model.ActionResult;
+import io.costwarden.model.Outcome;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** Recent action results (the audit trail), newest first. */
+@Path("/api/actions")
+@Produces(MediaType.APPLICATION_JSON)
+public class ActionsApi {
+    private final RecentActivity recent;
+
+    public ActionsApi(RecentActivity recent) {
+        this.recent = recent;
+    }
+
+    @GET
+    public Page<ActionResult> list(@QueryParam("outcome") String outcome, @QueryParam("resource") String resource,
+            @QueryParam("finding") String finding, @QueryParam("offset") @DefaultValue("0") int offset,
+            @QueryParam("limit") @DefaultValue("100") int limit) {
+        Page.check(offset, limit);
+        Outcome wanted = outcome == null ? null : parse(outcome);
+        List<ActionResult> all = recent.results().stream()
+                .filter(a -> wanted == null || a.outcome() == wanted)
+                .filter(a -> resource == null || a.resourceId().equals(resource))
+                .filter(a -> finding == null || a.findingId().equals(finding))
+                .toList();
+        return Page.of(all, offset, limit);
+    }
+
+    private static Outcome parse(String outcome) {
+        try {
+            return Outcome.valueOf(outcome.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest("outcome must be one of " + Arrays.toString(Outcome.values()).toLowerCase(Locale.ROOT)
+                    + ", was '" + outcome + "'");
+        }
+    }
+}

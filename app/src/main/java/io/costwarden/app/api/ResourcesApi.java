@@ -1,0 +1,52 @@
+package io.costwarden.app.api;
+
+import io.costwarden.model.Resource;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Comparator;
+import java.util.List;
+
+/** The live inventory. Ids are canonical ARNs; URL-encode them in the path. */
+@Path("/api/resources")
+@Produces(MediaType.APPLICATION_JSON)
+public class ResourcesApi {
+    private final InventoryQuery inventory;
+
+    public ResourcesApi(InventoryQuery inventory) {
+        this.inventory = inventory;
+    }
+
+    @GET
+    public Page<Resource> list(@QueryParam("kind") String kind, @QueryParam("state") String state,
+            @QueryParam("account") String account, @QueryParam("offset") @DefaultValue("0") int offset,
+            @QueryParam("limit") @DefaultValue("100") int limit) {
+        Page.check(offset, limit);
+        List<Resource> all = inventory.all(false).stream()
+                .filter(r -> kind == null || r.kind().word().equals(kind))
+                .filter(r -> state == null || r.state().equals(state))
+                .filter(r -> account == null || r.account().equals(account))
+                .sorted(Comparator.comparing(Resource::id))
+                .toList();
+        return Page.of(all, offset, limit);
+    }
+
+    /** This instance's part of the inventory, unpaged: what other instances ask for when they list. */
+    @GET
+    @Path("/local-part")
+    public List<Resource> localPart() {
+        return inventory.all(true);
+    }
+
+    @GET
+    @Path("/{id: .+}")
+    public Response get(@PathParam("id") String id, @QueryParam("local") @DefaultValue("false") boolean local) {
+        return inventory.get(id, local).map(r -> Response.ok(r).build())
+                .orElseGet(() -> ApiError.response(Response.Status.NOT_FOUND, "no resource " + id + " in the inventory"));
+    }
+}

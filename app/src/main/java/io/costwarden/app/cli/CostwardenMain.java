@@ -1,0 +1,108 @@
+package io.costwarden.app.cli;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The command line: {@code serve} (the default), {@code demo}, {@code replay}. Settings that decide what
+ * starts (roles, HTTP, data dir) are fixed here, before Quarkus reads its configuration.
+ */
+@QuarkusMain
+public class CostwardenMain implements QuarkusApplication {
+    static final String USAGE = """
+            usage: costwarden <command> [options]
+
+              serve                      run the roles in costwarden.roles (default: all) and the API
+              demo [--once] [--policies FILE] [--replay FILE...] [--timeout SECONDS]
+                                         start an embedded broker and every role, replay the bundled
+                                         scenario (or FILEs), actions forced to dry-run; --once prints
+                                         a JSON report when everything is processed, then exits
+              replay FILE...             send CloudTrail files (any form, gzipped or not) to Kafka
+                                         (kafka.bootstrap.servers, or a local Costwarden's broker)
+              help                       this text
+            """;
+
+    @Inject
+    Demo demo;
+
+    @Inject
+    Replay replay;
+
+    public static void main(String... args) {
+        String command = args.length == 0 ? "serve" : args[0];
+        switch (command) {
+            case "demo" -> prepareDemo(args);
+            case "replay" -> {
+                System.setProperty("costwarden.roles", "none");
+                System.setProperty("quarkus.http.host-enabled", "false");
+                System.setProperty("quarkus.log.console.stderr", "true");
+            }
+            case "serve" -> { }
+            case "help", "--help", "-h" -> {
+                System.out.print(USAGE);
+                return;
+            }
+            default -> {
+                System.err.print("unknown command '" + command + "'\n\n" + USAGE);
+                System.exit(64);
+            }
+        }
+        Quarkus.run(CostwardenMain.class, args);
+    }
+
+    /** A demo starts clean every time, on its own embedded broker, and never sends an AWS request. */
+    private static void prepareDemo(String[] args) {
+        Path dataDir = Path.of(System.getProperty("costwarden.data-dir",
+                System.getenv().getOrDefault("COSTWARDEN_DATA_DIR", ".costwarden"))).resolve("demo");
+        deleteRecursively(dataDir);
+        System.setProperty("costwarden.data-dir", dataDir.toString());
+        System.setProperty("costwarden.roles", "ingest,streams,actions");
+        System.setProperty("costwarden.actions.force-dry-run", "true");
+        System.setProperty("kafka.bootstrap.servers", "");
+        System.setProperty("quarkus.log.console.stderr", "true");
+        List<String> list = Arrays.asList(args);
+        int i = list.indexOf("--policies");
+        if (i > 0 && i + 1 < args.length) {
+            System.setProperty("costwarden.policies.file", args[i + 1]);
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir + " for a fresh demo", e);
+        }
+    }
+
+    @Override
+    public int run(String... args) throws Exception {
+        String command = args.length == 0 ? "serve" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        PrintStream out = System.out;
+        return switch (command) {
+            case "demo" -> demo.run(rest, out);
+            case "replay" -> replay.run(rest, out);
+            default -> {
+                Quarkus.waitForExit();
+                yield 0;
+            }
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package io.costwarden.app.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.costwarden.app.roles.IngestRole;
+import io.costwarden.ingest.IngestReport;
+import io.costwarden.ingest.KafkaPublisher;
+import io.costwarden.model.Json;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * {@code costwarden replay FILE...}: each file through the same pipeline as HTTP ingest. Prints one JSON
+ * report per file. Exit 0 when everything was accepted or skipped, 2 when some records were rejected
+ * (the rest were still ingested), 1 when a file could not be read or Kafka did not acknowledge.
+ */
+@ApplicationScoped
+public class Replay {
+    private final IngestRole ingest;
+
+    public Replay(IngestRole ingest) {
+        this.ingest = ingest;
+    }
+
+    int run(String[] files, PrintStream out) throws IOException {
+        if (files.length == 0) {
+            System.err.print("replay needs at least one file\n\n" + CostwardenMain.USAGE);
+            return 64;
+        }
+        boolean failed = false;
+        boolean rejected = false;
+        for (String file : files) {
+            ObjectNode line = Json.mapper().createObjectNode().put("file", file);
+            try {
+                IngestReport report = ingest.cloudTrail().ingest("file:" + Path.of(file).getFileName(),
+                        Files.readAllBytes(Path.of(file)));
+                line.set("report", Json.mapper().valueToTree(report));
+                rejected |= report.rejected() > 0;
+            } catch (NoSuchFileException e) {
+                line.put("error", "no such file");
+                failed = true;
+            } catch (KafkaPublisher.NotDurable e) {
+                line.put("error", e.getMessage());
+                failed = true;
+            }
+            out.println(Json.mapper().writeValueAsString(line));
+        }
+        return failed ? 1 : rejected ? 2 : 0;
+    }
+}

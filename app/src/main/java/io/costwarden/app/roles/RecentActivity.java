@@ -1,0 +1,163 @@
+package io.costwarden.app.roles;
+
+import io.costwarden.app.CostwardenConfig;
+import io.costwarden.app.kafka.KafkaCluster;
+import io.costwarden.model.ActionResult;
+import io.costwarden.model.Finding;
+import io.costwarden.model.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * The recent findings and action results, for the API. Every instance reads both topics in full
+ * (assigned partitions, no consumer group), so any instance answers for all of them; memory is bounded
+ * by {@code costwarden.api.recent-limit} per kind, oldest evicted first.
+ */
+@ApplicationScoped
+public class RecentActivity {
+    private static final Logger LOG = Logger.getLogger(RecentActivity.class);
+
+    private final CostwardenConfig config;
+    private final KafkaCluster kafka;
+    private final Map<String, Finding> findings;
+    private final Map<String, ActionResult> results;
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+    private volatile boolean running;
+
+    public RecentActivity(CostwardenConfig config, KafkaCluster kafka) {
+        this.config = config;
+        this.kafka = kafka;
+        this.findings = bounded(config.api().recentLimit());
+        this.results = bounded(config.api().recentLimit());
+    }
+
+    private static <V> Map<String, V> bounded(int limit) {
+        return new LinkedHashMap<>(256, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > limit;
+            }
+        };
+    }
+
+    void start(@Observes @Priority(130) StartupEvent event) {
+        if (Role.parse(config.roles()).isEmpty()) {
+            return;
+        }
+        Map<String, Object> p = new HashMap<>(kafka.clientSettings());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "costwarden-api-view");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(Topics.FINDINGS.name(), Topics.ACTION_RESULTS.name())) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        running = true;
+        thread = new Thread(this::run, "costwarden-api-view");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    accept(r);
+                }
+                for (TopicPartition tp : consumer.assignment()) {
+                    positions.put(tp, consumer.position(tp));
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("the API's view of findings and actions stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            if (r.topic().equals(Topics.FINDINGS.name())) {
+                Finding f = Topics.FINDINGS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                if (f != null) {
+                    synchronized (findings) {
+                        findings.put(f.id(), f);
+                    }
+                }
+            } else {
+                ActionResult a = Topics.ACTION_RESULTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                if (a != null) {
+                    synchronized (results) {
+                        results.put(a.actionId(), a);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("skipping unreadable record %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    /** Newest first. */
+    public List<Finding> findings() {
+        synchronized (findings) {
+            return reversed(findings.values());
+        }
+    }
+
+    /** Newest first. */
+    public List<ActionResult> results() {
+        synchronized (results) {
+            return reversed(results.values());
+        }
+    }
+
+    /** True once this view has read every partition up to the given offsets. */
+    public boolean caughtUpTo(Map<TopicPartition, Long> endOffsets) {
+        return endOffsets.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    }
+
+    private static <T> List<T> reversed(Collection<T> values) {
+        List<T> list = new ArrayList<>(values);
+        java.util.Collections.reverse(list);
+        return list;
+    }
+
+    void stop(@Observes @Priority(20) ShutdownEvent event) {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            consumer = null;
+        }
+    }
+}
