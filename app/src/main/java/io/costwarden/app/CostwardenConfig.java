@@ -50,6 +50,10 @@ public interface CostwardenConfig {
     }
 
     interface EmbeddedKafka {
+        /** Start a broker in this process when no kafka.bootstrap.servers is set and no local one runs. */
+        @WithDefault("true")
+        boolean enabled();
+
         /** Port of the embedded broker when no kafka.bootstrap.servers is set; 0 picks a free one. */
         @WithDefault("0")
         int port();

@@ -137,13 +137,16 @@ class ExecutorRestartTest {
             p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
             p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
             p.put("consumer.auto.offset.reset", "earliest");
+            // The restarted instance is a new member; a short session lets the group drop the old one quickly.
+            p.put("consumer.session.timeout.ms", 6000);
+            p.put("consumer.heartbeat.interval.ms", 1000);
             streams = new KafkaStreams(ExecutorTopology.build(executor, meters), p);
             streams.start();
         }
 
         @Override
         public void close() {
-            streams.close(Duration.ofSeconds(30));
+            streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
             clients.close();
         }
     }

@@ -45,6 +45,7 @@ public class CostwardenMain implements QuarkusApplication {
             case "demo" -> prepareDemo(args);
             case "replay" -> {
                 System.setProperty("costwarden.roles", "none");
+                System.setProperty("costwarden.embedded-kafka.enabled", "false");
                 System.setProperty("quarkus.http.host-enabled", "false");
                 System.setProperty("quarkus.log.console.stderr", "true");
             }

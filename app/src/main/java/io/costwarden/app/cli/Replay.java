@@ -45,6 +45,10 @@ public class Replay {
             } catch (KafkaPublisher.NotDurable e) {
                 line.put("error", e.getMessage());
                 failed = true;
+            } catch (IllegalStateException e) {
+                line.put("error", e.getMessage());
+                out.println(Json.mapper().writeValueAsString(line));
+                return 1;
             }
             out.println(Json.mapper().writeValueAsString(line));
         }

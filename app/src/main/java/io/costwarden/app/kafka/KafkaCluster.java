@@ -68,10 +68,17 @@ public class KafkaCluster {
     private String localBroker() {
         Path dir = config.dataDir().resolve("kafka");
         Path addressFile = dir.resolve("bootstrap.servers");
-        Optional<String> running = runningLocalBroker(addressFile);
-        if (running.isPresent()) {
-            LOG.infof("using the Costwarden broker already running at %s", running.get());
-            return running.get();
+        // A running `costwarden serve` or `costwarden demo` with the same data dir, in that order.
+        for (Path candidate : List.of(addressFile, config.dataDir().resolve("demo").resolve("kafka").resolve("bootstrap.servers"))) {
+            Optional<String> running = runningLocalBroker(candidate);
+            if (running.isPresent()) {
+                LOG.infof("using the Costwarden broker already running at %s", running.get());
+                return running.get();
+            }
+        }
+        if (!config.embeddedKafka().enabled()) {
+            throw new IllegalStateException("no Kafka to use: set kafka.bootstrap.servers, or start `costwarden serve` "
+                    + "or `costwarden demo` with the same data dir (" + config.dataDir() + ")");
         }
         embedded = new EmbeddedKafka(dir, config.topics().partitions());
         long start = System.nanoTime();

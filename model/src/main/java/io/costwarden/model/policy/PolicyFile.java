@@ -172,7 +172,7 @@ public final class PolicyFile {
                 ? stringList(keys.get("required-tags").getValueNode(), "required-tags") : List.of();
         List<String> types = keys.containsKey("allowed-instance-types")
                 ? stringList(keys.get("allowed-instance-types").getValueNode(), "allowed-instance-types") : List.of();
-        if (tags.isEmpty() && types.isEmpty()) {
+        if (!keys.containsKey("required-tags") && !keys.containsKey("allowed-instance-types")) {
             error(node, "'launch' needs at least one of required-tags, allowed-instance-types");
         }
         return new LaunchRule(tags, types);

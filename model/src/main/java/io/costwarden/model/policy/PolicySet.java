@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The policies of one file, with the content hash that every decision names.
  *
- * @param version first 16 hex digits of the SHA-256 of the file's bytes
+ * @param version first 32 hex digits of the SHA-256 of the file's bytes
  */
 public record PolicySet(String source, String version, List<Policy> policies) {
 

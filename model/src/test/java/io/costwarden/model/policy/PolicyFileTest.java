@@ -1,0 +1,127 @@
+package io.costwarden.model.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.costwarden.model.ActionKind;
+import io.costwarden.model.Mode;
+import io.costwarden.model.ResourceKind;
+import org.junit.jupiter.api.Test;
+
+class PolicyFileTest {
+    static final String VALID = """
+            policies:
+              - name: gpu-launch-needs-team-tag
+                resource: ec2-instance
+                detect:
+                  launch:
+                    required-tags: [team, owner]
+                    allowed-instance-types: ["t3.*", "m5.*", "g5.xlarge"]
+                action: stop
+                mode: enforce
+              - name: notebooks
+                resource: sagemaker-notebook
+                detect:
+                  launch:
+                    allowed-instance-types: ["ml.t3.*"]
+            """;
+
+    @Test
+    void readsTheSkeletonFormatWithDefaults() throws InvalidPolicyException {
+        PolicySet set = PolicyFile.parse("p.yaml", VALID);
+        assertThat(set.policies()).hasSize(2);
+        Policy gpu = set.policies().get(0);
+        assertThat(gpu.resource()).isEqualTo(ResourceKind.EC2_INSTANCE);
+        assertThat(gpu.launch().requiredTags()).containsExactly("team", "owner");
+        assertThat(gpu.action()).isEqualTo(ActionKind.STOP);
+        assertThat(gpu.mode()).isEqualTo(Mode.ENFORCE);
+        assertThat(gpu.origin()).isEqualTo("p.yaml:2");
+        Policy notebooks = set.policies().get(1);
+        assertThat(notebooks.action()).isEqualTo(ActionKind.NOTIFY);
+        assertThat(notebooks.mode()).isEqualTo(Mode.DRY_RUN);
+        assertThat(set.forResource(ResourceKind.SAGEMAKER_NOTEBOOK)).containsExactly(notebooks);
+    }
+
+    @Test
+    void theVersionIsAContentHash() throws InvalidPolicyException {
+        assertThat(PolicyFile.parse("a.yaml", VALID).version()).isEqualTo(PolicyFile.parse("b.yaml", VALID).version())
+                .hasSize(32);
+        assertThat(PolicyFile.parse("a.yaml", VALID + "\n# changed\n").version())
+                .isNotEqualTo(PolicyFile.parse("a.yaml", VALID).version());
+    }
+
+    @Test
+    void everyErrorIsReportedWithFileLineAndColumn() {
+        String text = """
+                policies:
+                  - name: a
+                    resorce: ec2-instance
+                    detect:
+                      launch:
+                        required-tags: team
+                    mode: enforced
+                  - name: Bad_Name
+                    resource: lambda
+                    action: stop
+                """;
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly(
+                                "p.yaml:2:5: policy is missing 'resource'",
+                                "p.yaml:3:5: unknown key 'resorce' in a policy (did you mean 'resource'?); allowed: action, detect, mode, name, resource",
+                                "p.yaml:6:24: 'required-tags' must be a list",
+                                "p.yaml:7:11: unknown mode 'enforced' (did you mean 'enforce'?)",
+                                "p.yaml:8:5: policy is missing 'detect'",
+                                "p.yaml:8:11: policy name 'Bad_Name' must be lower-case letters, digits and dashes, at most 63 characters",
+                                "p.yaml:9:15: unknown resource 'lambda'"));
+    }
+
+    @Test
+    void syntaxErrorsAndEmptyFilesAreLocated() {
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", "policies:\n  - name: [unclosed\n"))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(err -> assertThat(err.toString()).startsWith("p.yaml:3:1: not valid YAML")));
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", ""))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly("p.yaml:1:1: empty policy file: expected a 'policies' list"));
+    }
+
+    @Test
+    void aLaunchDetectorNeedsARule() {
+        String text = "policies:\n  - name: a\n    resource: ec2-instance\n    detect:\n      launch: {}\n";
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly("p.yaml:5:15: 'launch' needs at least one of required-tags, allowed-instance-types"));
+    }
+
+    @Test
+    void duplicateNamesAndKeysAreRefused() {
+        String text = """
+                policies:
+                  - name: a
+                    name: b
+                    resource: ec2-instance
+                    detect: {launch: {required-tags: [team]}}
+                  - name: b
+                    resource: ec2-instance
+                    detect: {launch: {required-tags: [team]}}
+                """;
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly("p.yaml:3:5: duplicate key 'name'"));
+        String twice = "policies:\n" + "  - {name: b, resource: ec2-instance, detect: {launch: {required-tags: [t]}}}\n".repeat(2);
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", twice))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly("p.yaml:3:5: duplicate policy name 'b'"));
+    }
+
+    @Test
+    void globsMatchWholeInstanceTypes() {
+        assertThat(LaunchRule.globMatches("g5.*", "g5.xlarge")).isTrue();
+        assertThat(LaunchRule.globMatches("g5.*", "g5g.xlarge")).isFalse();
+        assertThat(LaunchRule.globMatches("g5.xlarge", "g5.2xlarge")).isFalse();
+        assertThat(LaunchRule.globMatches("ml.t3.?large", "ml.t3.xlarge")).isTrue();
+        assertThat(LaunchRule.globMatches("p4d.24xlarge", "p4dx24xlarge")).as("dots are literal").isFalse();
+    }
+
+}
