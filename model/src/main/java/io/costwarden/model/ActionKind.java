@@ -2,11 +2,10 @@ package io.costwarden.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.Optional;
 
 /** What a policy asks to be done about a finding. */
-public enum ActionKind {
+public enum ActionKind implements PolicyWord {
     STOP("stop"), NOTIFY("notify");
 
     private final String word;
@@ -16,16 +15,17 @@ public enum ActionKind {
     }
 
     @JsonValue
+    @Override
     public String word() {
         return word;
     }
 
     @JsonCreator
     public static ActionKind fromWord(String word) {
-        return byWord(word).orElseThrow(() -> new IllegalArgumentException("unknown action '" + word + "'"));
+        return PolicyWord.fromWord(ActionKind.class, word);
     }
 
     public static Optional<ActionKind> byWord(String word) {
-        return Arrays.stream(values()).filter(a -> a.word.equals(word)).findFirst();
+        return PolicyWord.byWord(ActionKind.class, word);
     }
 }

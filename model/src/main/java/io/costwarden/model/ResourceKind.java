@@ -2,14 +2,13 @@ package io.costwarden.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
  * The kinds of resource Costwarden tracks. Each kind knows the word a policy uses for it and how its
  * canonical ARN is built, so that every fact about one resource lands on the same Kafka key.
  */
-public enum ResourceKind {
+public enum ResourceKind implements PolicyWord {
     EC2_INSTANCE("ec2-instance", "ec2", "instance/"),
     SAGEMAKER_NOTEBOOK("sagemaker-notebook", "sagemaker", "notebook-instance/");
 
@@ -25,17 +24,18 @@ public enum ResourceKind {
 
     /** The word policies and the API use, e.g. {@code ec2-instance}. */
     @JsonValue
+    @Override
     public String word() {
         return word;
     }
 
     @JsonCreator
     public static ResourceKind fromWord(String word) {
-        return byWord(word).orElseThrow(() -> new IllegalArgumentException("unknown resource kind '" + word + "'"));
+        return PolicyWord.fromWord(ResourceKind.class, word);
     }
 
     public static Optional<ResourceKind> byWord(String word) {
-        return Arrays.stream(values()).filter(k -> k.word.equals(word)).findFirst();
+        return PolicyWord.byWord(ResourceKind.class, word);
     }
 
     /**

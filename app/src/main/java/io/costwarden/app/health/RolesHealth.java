@@ -4,8 +4,11 @@ import io.costwarden.app.roles.ActionsRole;
 import io.costwarden.app.roles.StreamsRole;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.kafka.streams.KafkaStreams;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -26,14 +29,17 @@ public final class RolesHealth {
     private RolesHealth() {
     }
 
-    static HealthCheckResponse check(String name, Optional<KafkaStreams> streams, Set<KafkaStreams.State> bad, boolean wantIn) {
+    /** One response for both roles: UP when each enabled role's state passes {@code ok}. */
+    static HealthCheckResponse check(String name, StreamsRole streams, ActionsRole actions,
+            Predicate<KafkaStreams.State> ok) {
         HealthCheckResponseBuilder b = HealthCheckResponse.named(name);
-        if (streams.isEmpty()) {
-            return b.up().withData("role", "not enabled here").build();
+        boolean up = true;
+        for (var role : List.of(Map.entry("streams", streams.streams()), Map.entry("actions", actions.streams()))) {
+            Optional<KafkaStreams> s = role.getValue();
+            b.withData(role.getKey(), s.map(k -> k.state().name()).orElse("not enabled here"));
+            up &= s.map(k -> ok.test(k.state())).orElse(true);
         }
-        KafkaStreams.State state = streams.get().state();
-        boolean ok = wantIn ? bad.contains(state) : !bad.contains(state);
-        return b.status(ok).withData("state", state.name()).build();
+        return b.status(up).build();
     }
 
     @Readiness
@@ -49,13 +55,7 @@ public final class RolesHealth {
 
         @Override
         public HealthCheckResponse call() {
-            HealthCheckResponse s = check("streams", streams.streams(), READY, true);
-            HealthCheckResponse a = check("actions", actions.streams(), READY, true);
-            return HealthCheckResponse.named("costwarden-roles")
-                    .status(s.getStatus() == HealthCheckResponse.Status.UP && a.getStatus() == HealthCheckResponse.Status.UP)
-                    .withData("streams", s.getData().map(d -> String.valueOf(d.values().iterator().next())).orElse(""))
-                    .withData("actions", a.getData().map(d -> String.valueOf(d.values().iterator().next())).orElse(""))
-                    .build();
+            return check("costwarden-roles", streams, actions, READY::contains);
         }
     }
 
@@ -72,11 +72,7 @@ public final class RolesHealth {
 
         @Override
         public HealthCheckResponse call() {
-            HealthCheckResponse s = check("streams", streams.streams(), DEAD, false);
-            HealthCheckResponse a = check("actions", actions.streams(), DEAD, false);
-            return HealthCheckResponse.named("costwarden-roles-alive")
-                    .status(s.getStatus() == HealthCheckResponse.Status.UP && a.getStatus() == HealthCheckResponse.Status.UP)
-                    .build();
+            return check("costwarden-roles-alive", streams, actions, state -> !DEAD.contains(state));
         }
     }
 }
