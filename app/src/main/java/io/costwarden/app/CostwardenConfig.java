@@ -97,6 +97,12 @@ public interface CostwardenConfig {
         /** How long to wait for Kafka to acknowledge a batch before answering 503. */
         @WithDefault("PT30S")
         Duration ackTimeout();
+
+        /**
+         * The access key a Firehose HTTP endpoint destination sends in X-Amz-Firehose-Access-Key. Unset,
+         * /ingest/firehose accepts any request (fine on loopback; set it everywhere else).
+         */
+        Optional<String> firehoseAccessKey();
     }
 
     interface Policies {

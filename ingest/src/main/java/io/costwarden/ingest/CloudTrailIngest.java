@@ -3,10 +3,9 @@ package io.costwarden.ingest;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
 import io.costwarden.model.DeadLetter;
 import io.costwarden.model.ResourceEvent;
+import io.costwarden.model.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Arrays;
-import java.util.Base64;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +16,6 @@ import java.util.TreeMap;
  * reason, and report. Shared by the HTTP endpoints and the replay command so they behave the same.
  */
 public final class CloudTrailIngest {
-    /** Dead letters keep at most this much of the offending input. */
-    public static final int DEAD_LETTER_RAW_LIMIT = 16 * 1024;
-
     private final CloudTrailParser parser;
     private final KafkaPublisher publisher;
     private final MeterRegistry meters;
@@ -39,9 +35,12 @@ public final class CloudTrailIngest {
     public IngestReport ingest(String source, byte[] input) throws KafkaPublisher.NotDurable {
         ParseResult parsed = parser.parse(input);
         List<DeadLetter> deadLetters = parsed.errors().stream()
-                .map(e -> deadLetter(source, e, e.raw().isEmpty() ? binary(input) : e.raw()))
+                .map(e -> DeadLetters.of(source, e, input, clock.instant()))
                 .toList();
-        publisher.publish(parsed.events(), deadLetters);
+        KafkaPublisher.Batch batch = publisher.batch();
+        parsed.events().forEach(e -> batch.add(Topics.EVENTS, e.resourceId(), e));
+        deadLetters.forEach(d -> batch.add(Topics.DLQ, d.source(), d));
+        batch.commit();
         Map<String, Integer> byVerb = new TreeMap<>();
         for (ResourceEvent e : parsed.events()) {
             byVerb.merge(e.verb().name(), 1, Integer::sum);
@@ -64,15 +63,4 @@ public final class CloudTrailIngest {
         meters.counter(name, tags).increment();
     }
 
-    /** Input that is not text (a broken gzip stream) is kept as base64 of its first bytes. */
-    private static String binary(byte[] input) {
-        int n = Math.min(input.length, DEAD_LETTER_RAW_LIMIT * 3 / 4);
-        return "base64:" + Base64.getEncoder().encodeToString(Arrays.copyOf(input, n));
-    }
-
-    private DeadLetter deadLetter(String source, RecordError e, String raw) {
-        boolean cut = raw.length() > DEAD_LETTER_RAW_LIMIT;
-        return new DeadLetter(DeadLetter.SCHEMA_VERSION, source, e.location(), e.message(),
-                cut ? raw.substring(0, DEAD_LETTER_RAW_LIMIT) : raw, raw.length(), cut, clock.instant());
-    }
 }

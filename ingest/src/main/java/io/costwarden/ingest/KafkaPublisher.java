@@ -1,9 +1,6 @@
 package io.costwarden.ingest;
 
-import io.costwarden.model.DeadLetter;
-import io.costwarden.model.ResourceEvent;
 import io.costwarden.model.Topic;
-import io.costwarden.model.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +17,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Writes ingested events and dead letters to Kafka and returns only when every record is durable
+ * Writes ingested records to Kafka and returns only when every record of a batch is durable
  * (acks=all, idempotent), so that a caller never acknowledges input that could still be lost.
  */
 public final class KafkaPublisher implements AutoCloseable {
@@ -52,37 +49,49 @@ public final class KafkaPublisher implements AutoCloseable {
         this.ackTimeout = ackTimeout;
     }
 
-    public void publish(List<ResourceEvent> events, List<DeadLetter> deadLetters) throws NotDurable {
-        List<Future<RecordMetadata>> acks = new ArrayList<>(events.size() + deadLetters.size());
-        try {
-            for (ResourceEvent e : events) {
-                acks.add(send(Topics.EVENTS, e.resourceId(), e));
-            }
-            for (DeadLetter d : deadLetters) {
-                acks.add(send(Topics.DLQ, d.source(), d));
-            }
-        } catch (RuntimeException e) {
-            throw new NotDurable("Kafka refused the records: " + e.getMessage(), e);
-        }
-        long deadline = System.nanoTime() + ackTimeout.toNanos();
-        for (Future<RecordMetadata> ack : acks) {
-            try {
-                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                throw new NotDurable("Kafka did not acknowledge a record: " + e.getCause().getMessage(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new NotDurable("Kafka did not acknowledge within " + ackTimeout, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new NotDurable("interrupted while waiting for Kafka", e);
-            }
-        }
+    /** Records to publish together; {@link #commit()} waits until Kafka has all of them. */
+    public Batch batch() {
+        return new Batch();
     }
 
-    private <K, V> Future<RecordMetadata> send(Topic<K, V> topic, K key, V value) {
-        byte[] k = topic.keySerde().serializer().serialize(topic.name(), key);
-        byte[] v = topic.valueSerde().serializer().serialize(topic.name(), value);
-        return producer.send(new ProducerRecord<>(topic.name(), k, v));
+    public final class Batch {
+        private final List<Future<RecordMetadata>> acks = new ArrayList<>();
+        private RuntimeException refused;
+
+        private Batch() {
+        }
+
+        public <V> Batch add(Topic<String, V> topic, String key, V value) {
+            if (refused == null) {
+                try {
+                    acks.add(producer.send(new ProducerRecord<>(topic.name(),
+                            topic.keySerde().serializer().serialize(topic.name(), key),
+                            topic.valueSerde().serializer().serialize(topic.name(), value))));
+                } catch (RuntimeException e) {
+                    refused = e;
+                }
+            }
+            return this;
+        }
+
+        public void commit() throws NotDurable {
+            if (refused != null) {
+                throw new NotDurable("Kafka refused the records: " + refused.getMessage(), refused);
+            }
+            long deadline = System.nanoTime() + ackTimeout.toNanos();
+            for (Future<RecordMetadata> ack : acks) {
+                try {
+                    ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException e) {
+                    throw new NotDurable("Kafka did not acknowledge a record: " + e.getCause().getMessage(), e.getCause());
+                } catch (TimeoutException e) {
+                    throw new NotDurable("Kafka did not acknowledge within " + ackTimeout, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new NotDurable("interrupted while waiting for Kafka", e);
+                }
+            }
+        }
     }
 
     @Override

@@ -13,6 +13,8 @@ public final class Topics {
 
     public static final Topic<String, ResourceEvent> EVENTS =
             new Topic<>("costwarden.events.v1", Serdes.String(), JsonSerde.of(ResourceEvent.class), false);
+    public static final Topic<String, MetricSample> METRICS =
+            new Topic<>("costwarden.metrics.v1", Serdes.String(), JsonSerde.of(MetricSample.class), false);
     public static final Topic<String, Finding> FINDINGS =
             new Topic<>("costwarden.findings.v1", Serdes.String(), JsonSerde.of(Finding.class), false);
     public static final Topic<String, ActionRequest> ACTIONS =
@@ -24,5 +26,5 @@ public final class Topics {
     public static final Topic<String, DeadLetter> DLQ =
             new Topic<>("costwarden.dlq.v1", Serdes.String(), JsonSerde.of(DeadLetter.class), false);
 
-    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ);
+    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, METRICS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ);
 }

@@ -6,6 +6,7 @@ import io.costwarden.ingest.CloudTrailIngest;
 import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
+import io.costwarden.ingest.firehose.MetricStreamIngest;
 import io.costwarden.model.InstanceCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -26,6 +27,7 @@ public class IngestRole {
     private final MeterRegistry meters;
     private KafkaPublisher publisher;
     private CloudTrailIngest cloudTrail;
+    private MetricStreamIngest metricStreams;
 
     public IngestRole(CostwardenConfig config, KafkaCluster kafka, MeterRegistry meters) {
         this.config = config;
@@ -39,13 +41,29 @@ public class IngestRole {
 
     public synchronized CloudTrailIngest cloudTrail() {
         if (cloudTrail == null) {
-            publisher = new KafkaPublisher(kafka.bootstrapServers(), Map.copyOf(kafka.clientSettings()),
-                    config.ingest().ackTimeout());
-            InputLimits limits = new InputLimits(config.ingest().maxDecompressedBytes(), config.ingest().maxNestingDepth());
-            cloudTrail = new CloudTrailIngest(new CloudTrailParser(InstanceCatalog.bundled(), limits, Clock.systemUTC()),
-                    publisher, meters, Clock.systemUTC());
+            cloudTrail = new CloudTrailIngest(new CloudTrailParser(InstanceCatalog.bundled(), limits(), Clock.systemUTC()),
+                    publisher(), meters, Clock.systemUTC());
         }
         return cloudTrail;
+    }
+
+    public synchronized MetricStreamIngest metricStreams() {
+        if (metricStreams == null) {
+            metricStreams = new MetricStreamIngest(limits(), publisher(), meters, Clock.systemUTC());
+        }
+        return metricStreams;
+    }
+
+    private InputLimits limits() {
+        return new InputLimits(config.ingest().maxDecompressedBytes(), config.ingest().maxNestingDepth());
+    }
+
+    private KafkaPublisher publisher() {
+        if (publisher == null) {
+            publisher = new KafkaPublisher(kafka.bootstrapServers(), Map.copyOf(kafka.clientSettings()),
+                    config.ingest().ackTimeout());
+        }
+        return publisher;
     }
 
     synchronized void stop(@Observes @Priority(10) ShutdownEvent event) {
@@ -53,6 +71,7 @@ public class IngestRole {
             publisher.close();
             publisher = null;
             cloudTrail = null;
+            metricStreams = null;
         }
     }
 }

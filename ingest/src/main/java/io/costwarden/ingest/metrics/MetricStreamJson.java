@@ -1,0 +1,141 @@
+package io.costwarden.ingest.metrics;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.costwarden.ingest.InputLimits;
+import io.costwarden.ingest.RecordError;
+import io.costwarden.model.MetricSample;
+import io.costwarden.model.ResourceKind;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * CloudWatch Metric Streams in the JSON output format: one JSON object per datapoint, newline-delimited
+ * inside each Firehose record. A datapoint is kept when its dimensions name a resource Costwarden
+ * tracks ({@code InstanceId}: an EC2 instance; {@code NotebookInstanceName}: a SageMaker notebook);
+ * other metrics are counted as skipped. Extra statistics (percentiles) are ignored.
+ */
+public final class MetricStreamJson {
+    private static final Pattern ACCOUNT = Pattern.compile("[0-9]{1,12}");
+    private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
+
+    private final ObjectMapper mapper;
+
+    public MetricStreamJson(InputLimits limits) {
+        this.mapper = new ObjectMapper(JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(limits.maxNestingDepth()).build())
+                .build());
+    }
+
+    /** Every sink a parse writes to; shared across the records of one delivery. */
+    public interface Sink {
+        void sample(MetricSample s);
+
+        void skip(String reason);
+
+        void error(RecordError e);
+    }
+
+    /** Reads every datapoint in {@code data}; {@code where} prefixes error locations, e.g. {@code records[2]}. */
+    public void read(byte[] data, String where, Sink sink) {
+        int n = 0;
+        try (MappingIterator<JsonNode> values = mapper.readerFor(JsonNode.class).readValues(data)) {
+            while (values.hasNextValue()) {
+                JsonNode line = values.nextValue();
+                String at = where + " datapoint " + n++;
+                try {
+                    datapoint(line, sink);
+                } catch (InvalidDatapoint e) {
+                    sink.error(new RecordError(at + "." + e.field, e.getMessage(), line.toString()));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            sink.error(new RecordError(where + " datapoint " + n, "not JSON: " + e.getOriginalMessage(),
+                    new String(data, java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            sink.error(new RecordError(where, "cannot read: " + e.getMessage(), ""));
+        }
+    }
+
+    private static void datapoint(JsonNode d, Sink sink) throws InvalidDatapoint {
+        if (!d.isObject()) {
+            throw new InvalidDatapoint("", "expected a JSON object");
+        }
+        String account = text(d, "account_id");
+        if (!ACCOUNT.matcher(account).matches()) {
+            throw new InvalidDatapoint("account_id", "not an AWS account id (up to 12 digits): '" + account + "'");
+        }
+        String region = text(d, "region");
+        if (!REGION.matcher(region).matches()) {
+            throw new InvalidDatapoint("region", "not a region name: '" + region + "'");
+        }
+        String namespace = text(d, "namespace");
+        String metric = text(d, "metric_name");
+        JsonNode ts = d.get("timestamp");
+        if (ts == null || !ts.canConvertToLong() || !ts.isIntegralNumber()) {
+            throw new InvalidDatapoint("timestamp", ts == null ? "missing" : "expected epoch milliseconds, found " + ts);
+        }
+        Map<String, String> dims = new LinkedHashMap<>();
+        JsonNode dimensions = d.path("dimensions");
+        if (!dimensions.isMissingNode() && !dimensions.isObject()) {
+            throw new InvalidDatapoint("dimensions", "expected an object of name to value");
+        }
+        dimensions.fields().forEachRemaining(e -> dims.put(e.getKey(), e.getValue().asText()));
+        JsonNode value = d.get("value");
+        if (value == null || !value.isObject()) {
+            throw new InvalidDatapoint("value", "missing the statistic set {min, max, sum, count}");
+        }
+        double[] stats = new double[4];
+        List<String> names = List.of("min", "max", "sum", "count");
+        for (int i = 0; i < 4; i++) {
+            JsonNode v = value.get(names.get(i));
+            if (v == null || !v.isNumber()) {
+                throw new InvalidDatapoint("value." + names.get(i), v == null ? "missing" : "expected a number, found " + v);
+            }
+            stats[i] = v.asDouble();
+        }
+        ResourceKind kind;
+        String nativeId;
+        if (dims.containsKey("InstanceId") && dims.get("InstanceId").startsWith("i-")) {
+            kind = ResourceKind.EC2_INSTANCE;
+            nativeId = dims.get("InstanceId");
+        } else if (dims.containsKey("NotebookInstanceName") && !dims.get("NotebookInstanceName").isBlank()) {
+            kind = ResourceKind.SAGEMAKER_NOTEBOOK;
+            nativeId = dims.get("NotebookInstanceName");
+        } else {
+            sink.skip("no-resource-dimension:" + namespace);
+            return;
+        }
+        sink.sample(new MetricSample(MetricSample.SCHEMA_VERSION, kind.arn(region, account, nativeId), kind, account,
+                region, namespace, metric, dims, Instant.ofEpochMilli(ts.asLong()), stats[0], stats[1], stats[2], stats[3],
+                d.path("unit").asText(""), d.path("metric_stream_name").asText("")));
+    }
+
+    private static String text(JsonNode d, String field) throws InvalidDatapoint {
+        JsonNode v = d.get(field);
+        if (v == null || v.isNull()) {
+            throw new InvalidDatapoint(field, "missing");
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw new InvalidDatapoint(field, "expected a non-empty string, found " + v);
+        }
+        return v.asText();
+    }
+
+    private static final class InvalidDatapoint extends Exception {
+        final String field;
+
+        InvalidDatapoint(String field, String message) {
+            super(message, null, false, false);
+            this.field = field;
+        }
+    }
+}
