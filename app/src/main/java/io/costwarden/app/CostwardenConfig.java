@@ -87,7 +87,7 @@ public interface CostwardenConfig {
 
     interface Ingest {
         /** A gzipped body may inflate to at most this many bytes. */
-        @WithDefault("268435456")
+        @WithDefault("67108864")
         long maxDecompressedBytes();
 
         /** JSON nested deeper than this is refused. */

@@ -124,6 +124,8 @@ class CostwardenAppTest {
                 .then().statusCode(404).body("status", equalTo(404)).body("error", containsString("i-nope"));
         given().queryParam("limit", 0).get("/api/findings")
                 .then().statusCode(400).body("error", equalTo("limit must be between 1 and 1000, was 0"));
+        given().queryParam("offset", "ten").get("/api/resources")
+                .then().statusCode(400).body("error", equalTo("offset must be a whole number, was 'ten'"));
         given().queryParam("outcome", "maybe").get("/api/actions")
                 .then().statusCode(400).body("error", containsString("outcome must be one of"));
     }

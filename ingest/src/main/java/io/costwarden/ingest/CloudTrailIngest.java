@@ -20,6 +20,8 @@ public final class CloudTrailIngest {
     private final KafkaPublisher publisher;
     private final MeterRegistry meters;
     private final Clock clock;
+    /** AWS has a few thousand API names; the ones seen skipped are far fewer, 200 is plenty. */
+    private final LabelValues eventNames = new LabelValues(200);
 
     public CloudTrailIngest(CloudTrailParser parser, KafkaPublisher publisher, MeterRegistry meters, Clock clock) {
         this.parser = parser;
@@ -49,7 +51,7 @@ public final class CloudTrailIngest {
         parsed.skipped().forEach((reason, n) -> {
             String[] parts = reason.split(":", 2);
             Counter.builder("costwarden.events.skipped").tag("reason", parts[0])
-                    .tag("event_name", parts.length > 1 ? parts[1] : "").register(meters).increment(n);
+                    .tag("event_name", parts.length > 1 ? eventNames.of(parts[1]) : "").register(meters).increment(n);
         });
         if (!parsed.errors().isEmpty()) {
             Counter.builder("costwarden.dlq").tag("reason", "invalid-cloudtrail").register(meters)

@@ -7,5 +7,5 @@ package io.costwarden.ingest;
  * @param maxNestingDepth      JSON deeper than this is refused (CloudTrail records nest about 10 deep)
  */
 public record InputLimits(long maxDecompressedBytes, int maxNestingDepth) {
-    public static final InputLimits DEFAULT = new InputLimits(256L * 1024 * 1024, 64);
+    public static final InputLimits DEFAULT = new InputLimits(64L * 1024 * 1024, 64);
 }

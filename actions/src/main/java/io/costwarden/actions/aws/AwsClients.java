@@ -1,6 +1,7 @@
 package io.costwarden.actions.aws;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,9 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  * never send (see {@link WireCapture}).
  */
 public final class AwsClients implements AutoCloseable {
+    /** The longest one AWS call may take, retries included. */
+    public static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(20);
+
     private final Optional<URI> endpointOverride;
     private final AwsCredentialsProvider credentials;
     private final Map<String, SdkClient> clients = new ConcurrentHashMap<>();
@@ -54,6 +58,8 @@ public final class AwsClients implements AutoCloseable {
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .credentialsProvider(dryRun ? AnonymousCredentialsProvider.create() : credentials)
                 .overrideConfiguration(o -> {
+                    // Bounded: calls run inside the actions role's exactly-once transaction (see ActionsRole).
+                    o.apiCallTimeout(API_CALL_TIMEOUT).apiCallAttemptTimeout(Duration.ofSeconds(8));
                     o.addExecutionInterceptor(new WireCapture(dryRun));
                     if (dryRun) {
                         o.retryStrategy(AwsRetryStrategy.doNotRetry());

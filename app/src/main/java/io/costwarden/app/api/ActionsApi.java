@@ -3,7 +3,6 @@ package io.costwarden.app.api;
 import io.costwarden.app.roles.RecentActivity;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.Outcome;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -25,16 +24,16 @@ public class ActionsApi {
 
     @GET
     public Page<ActionResult> list(@QueryParam("outcome") String outcome, @QueryParam("resource") String resource,
-            @QueryParam("finding") String finding, @QueryParam("offset") @DefaultValue("0") int offset,
-            @QueryParam("limit") @DefaultValue("100") int limit) {
-        Page.check(offset, limit);
+            @QueryParam("finding") String finding, @QueryParam("offset") String offset,
+            @QueryParam("limit") String limit) {
+        Page.Paging paging = Page.parse(offset, limit);
         Outcome wanted = outcome == null ? null : parse(outcome);
         List<ActionResult> all = recent.results().stream()
                 .filter(a -> wanted == null || a.outcome() == wanted)
                 .filter(a -> resource == null || a.resourceId().equals(resource))
                 .filter(a -> finding == null || a.findingId().equals(finding))
                 .toList();
-        return Page.of(all, offset, limit);
+        return Page.of(all, paging);
     }
 
     private static Outcome parse(String outcome) {

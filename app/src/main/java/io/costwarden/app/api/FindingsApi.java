@@ -2,7 +2,6 @@ package io.costwarden.app.api;
 
 import io.costwarden.app.roles.RecentActivity;
 import io.costwarden.model.Finding;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -22,14 +21,14 @@ public class FindingsApi {
 
     @GET
     public Page<Finding> list(@QueryParam("policy") String policy, @QueryParam("resource") String resource,
-            @QueryParam("detector") String detector, @QueryParam("offset") @DefaultValue("0") int offset,
-            @QueryParam("limit") @DefaultValue("100") int limit) {
-        Page.check(offset, limit);
+            @QueryParam("detector") String detector, @QueryParam("offset") String offset,
+            @QueryParam("limit") String limit) {
+        Page.Paging paging = Page.parse(offset, limit);
         List<Finding> all = recent.findings().stream()
                 .filter(f -> policy == null || f.policy().equals(policy))
                 .filter(f -> resource == null || f.resourceId().equals(resource))
                 .filter(f -> detector == null || f.detector().equals(detector))
                 .toList();
-        return Page.of(all, offset, limit);
+        return Page.of(all, paging);
     }
 }

@@ -50,6 +50,23 @@ public class InventoryQuery {
     }
 
     public Optional<Resource> get(String id, boolean localOnly) {
+        return duringRebalanceUnavailable(() -> lookup(id, localOnly));
+    }
+
+    public List<Resource> all(boolean localOnly) {
+        return duringRebalanceUnavailable(() -> list(localOnly));
+    }
+
+    /** A rebalance can start between any two calls; what Streams throws then (including "not started") means retry. */
+    private static <T> T duringRebalanceUnavailable(java.util.function.Supplier<T> query) {
+        try {
+            return query.get();
+        } catch (InvalidStateStoreException e) {
+            throw new Unavailable("the inventory is moving between instances; retry: " + e.getMessage());
+        }
+    }
+
+    private Optional<Resource> lookup(String id, boolean localOnly) {
         KafkaStreams streams = running();
         if (!localOnly && self.isPresent()) {
             KeyQueryMetadata md = streams.queryMetadataForKey(InventoryTopology.STORE, id, Serdes.String().serializer());
@@ -60,7 +77,7 @@ public class InventoryQuery {
         return Optional.ofNullable(store(streams).get(id));
     }
 
-    public List<Resource> all(boolean localOnly) {
+    private List<Resource> list(boolean localOnly) {
         KafkaStreams streams = running();
         List<Resource> out = new ArrayList<>();
         try (KeyValueIterator<String, Resource> it = store(streams).all()) {
@@ -86,12 +103,7 @@ public class InventoryQuery {
     }
 
     private static ReadOnlyKeyValueStore<String, Resource> store(KafkaStreams streams) {
-        try {
-            return streams.store(StoreQueryParameters.fromNameAndType(InventoryTopology.STORE,
-                    QueryableStoreTypes.keyValueStore()));
-        } catch (InvalidStateStoreException e) {
-            throw new Unavailable("the inventory store is moving between instances; retry: " + e.getMessage());
-        }
+        return streams.store(StoreQueryParameters.fromNameAndType(InventoryTopology.STORE, QueryableStoreTypes.keyValueStore()));
     }
 
     private Optional<Resource> remoteGet(HostInfo host, String id) {

@@ -24,16 +24,16 @@ public class ResourcesApi {
 
     @GET
     public Page<Resource> list(@QueryParam("kind") String kind, @QueryParam("state") String state,
-            @QueryParam("account") String account, @QueryParam("offset") @DefaultValue("0") int offset,
-            @QueryParam("limit") @DefaultValue("100") int limit) {
-        Page.check(offset, limit);
+            @QueryParam("account") String account, @QueryParam("offset") String offset,
+            @QueryParam("limit") String limit) {
+        Page.Paging paging = Page.parse(offset, limit);
         List<Resource> all = inventory.all(false).stream()
                 .filter(r -> kind == null || r.kind().word().equals(kind))
                 .filter(r -> state == null || r.state().equals(state))
                 .filter(r -> account == null || r.account().equals(account))
                 .sorted(Comparator.comparing(Resource::id))
                 .toList();
-        return Page.of(all, offset, limit);
+        return Page.of(all, paging);
     }
 
     /** This instance's part of the inventory, unpaged: what other instances ask for when they list. */

@@ -14,10 +14,13 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
-import java.time.Duration;
+import java.util.Properties;
 import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import io.costwarden.streams.DeadLetterHandler;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
 import org.jboss.logging.Logger;
 
 /** The actions role: the only one that holds AWS write permissions. */
@@ -29,7 +32,7 @@ public class ActionsRole {
     private final KafkaCluster kafka;
     private final MeterRegistry meters;
     private AwsClients clients;
-    private KafkaStreams streams;
+    private RunningStreams running;
 
     public ActionsRole(CostwardenConfig config, KafkaCluster kafka, MeterRegistry meters) {
         this.config = config;
@@ -44,21 +47,21 @@ public class ActionsRole {
         clients = AwsClients.withDefaultCredentials(config.actions().awsEndpointOverride());
         Executor executor = new Executor(new Ec2Instances(clients), new SageMakerNotebooks(clients),
                 config.actions().forceDryRun(), meters, Clock.systemUTC());
-        streams = new KafkaStreams(ExecutorTopology.build(executor, meters),
-                StreamsSettings.of(kafka, config, config.actions().applicationId()));
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("actions thread failed; replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.start();
+        Properties props = StreamsSettings.of(kafka, config, config.actions().applicationId());
+        // AWS calls run inside the exactly-once transaction: few requests per transaction, and a transaction
+        // timeout above their combined worst case (5 x 20 s), so slow calls cannot abort work already done.
+        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5);
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
+        DeadLetterHandler.countWith(meters);
+        running = new RunningStreams("actions", ExecutorTopology.build(executor, meters), props, meters);
         LOG.infof("actions role started (application.id %s, force-dry-run %s)", config.actions().applicationId(),
                 config.actions().forceDryRun());
     }
 
     void stop(@Observes @Priority(10) ShutdownEvent event) {
-        if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
-            streams = null;
+        if (running != null) {
+            running.close();
+            running = null;
         }
         if (clients != null) {
             clients.close();
@@ -67,6 +70,6 @@ public class ActionsRole {
     }
 
     public Optional<KafkaStreams> streams() {
-        return Optional.ofNullable(streams);
+        return Optional.ofNullable(running).map(RunningStreams::streams);
     }
 }

@@ -12,12 +12,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,7 +30,8 @@ import org.jboss.logging.Logger;
 /**
  * The recent findings and action results, for the API. Every instance reads both topics in full
  * (assigned partitions, no consumer group), so any instance answers for all of them; memory is bounded
- * by {@code costwarden.api.recent-limit} per kind, oldest evicted first.
+ * by {@code costwarden.api.recent-limit} per kind. Eviction follows the order records were read, which
+ * after a restart interleaves partitions; lists are sorted by time when served.
  */
 @ApplicationScoped
 public class RecentActivity {
@@ -85,17 +87,25 @@ public class RecentActivity {
     private void run() {
         try {
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    accept(r);
-                }
-                for (TopicPartition tp : consumer.assignment()) {
-                    positions.put(tp, consumer.position(tp));
+                try {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        accept(r);
+                    }
+                    for (TopicPartition tp : consumer.assignment()) {
+                        positions.put(tp, consumer.position(tp));
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // The view must not silently freeze: log, back off, and keep reading.
+                    LOG.error("reading findings and action results failed; retrying in 1 s", e);
+                    TimeUnit.SECONDS.sleep(1);
                 }
             }
         } catch (WakeupException e) {
             // closing
-        } catch (RuntimeException e) {
-            LOG.error("the API's view of findings and actions stopped", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
@@ -123,29 +133,29 @@ public class RecentActivity {
         }
     }
 
-    /** Newest first. */
+    /** Newest detection first. */
     public List<Finding> findings() {
+        List<Finding> list;
         synchronized (findings) {
-            return reversed(findings.values());
+            list = new ArrayList<>(findings.values());
         }
+        list.sort(Comparator.comparing(Finding::detectedAt).reversed().thenComparing(Finding::id));
+        return list;
     }
 
-    /** Newest first. */
+    /** Newest result first. */
     public List<ActionResult> results() {
+        List<ActionResult> list;
         synchronized (results) {
-            return reversed(results.values());
+            list = new ArrayList<>(results.values());
         }
+        list.sort(Comparator.comparing(ActionResult::at).reversed().thenComparing(ActionResult::actionId));
+        return list;
     }
 
     /** True once this view has read every partition up to the given offsets. */
     public boolean caughtUpTo(Map<TopicPartition, Long> endOffsets) {
         return endOffsets.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
-    }
-
-    private static <T> List<T> reversed(Collection<T> values) {
-        List<T> list = new ArrayList<>(values);
-        java.util.Collections.reverse(list);
-        return list;
     }
 
     void stop(@Observes @Priority(20) ShutdownEvent event) {

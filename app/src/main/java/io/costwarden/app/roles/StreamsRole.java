@@ -5,16 +5,13 @@ import io.costwarden.app.kafka.KafkaCluster;
 import io.costwarden.streams.CostwardenTopology;
 import io.costwarden.streams.DeadLetterHandler;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.jboss.logging.Logger;
 
 /** The streams role: inventory, detectors and decisions in one Kafka Streams application. */
@@ -26,8 +23,7 @@ public class StreamsRole {
     private final KafkaCluster kafka;
     private final ActivePolicies policies;
     private final MeterRegistry meters;
-    private KafkaStreams streams;
-    private KafkaStreamsMetrics streamsMetrics;
+    private RunningStreams running;
 
     public StreamsRole(CostwardenConfig config, KafkaCluster kafka, ActivePolicies policies, MeterRegistry meters) {
         this.config = config;
@@ -41,29 +37,25 @@ public class StreamsRole {
             return;
         }
         policies.get();
-        streams = new KafkaStreams(CostwardenTopology.build(policies, meters),
-                StreamsSettings.of(kafka, config, config.streams().applicationId()));
-        // A thread that dies on an unexpected error is replaced; the record that caused it went to the DLQ.
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("streams thread failed; replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streamsMetrics = new KafkaStreamsMetrics(streams);
-        streamsMetrics.bindTo(meters);
-        streams.start();
+        DeadLetterHandler.countWith(meters);
+        running = new RunningStreams("streams", CostwardenTopology.build(policies, meters),
+                StreamsSettings.of(kafka, config, config.streams().applicationId()), meters);
         LOG.infof("streams role started (application.id %s)", config.streams().applicationId());
     }
 
     void stop(@Observes @Priority(10) ShutdownEvent event) {
-        if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
-            streamsMetrics.close();
-            streams = null;
-            DeadLetterHandler.closeAll();
+        if (running != null) {
+            running.close();
+            running = null;
         }
     }
 
+    /** After both Streams roles have closed: the dead-letter producers they share. */
+    void closeDeadLetters(@Observes @Priority(500) ShutdownEvent event) {
+        DeadLetterHandler.closeAll();
+    }
+
     public Optional<KafkaStreams> streams() {
-        return Optional.ofNullable(streams);
+        return Optional.ofNullable(running).map(RunningStreams::streams);
     }
 }

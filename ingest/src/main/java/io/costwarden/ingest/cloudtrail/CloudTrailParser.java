@@ -183,8 +183,9 @@ public final class CloudTrailParser {
         return false;
     }
 
+    /** Enough of the input for a dead letter; the rest would be cut anyway. */
     private static String text(byte[] plain) {
-        return new String(plain, StandardCharsets.UTF_8);
+        return new String(plain, 0, Math.min(plain.length, 4 * io.costwarden.model.DeadLetter.RAW_LIMIT), StandardCharsets.UTF_8);
     }
 
     private static final class Collector {

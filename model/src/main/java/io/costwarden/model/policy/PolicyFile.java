@@ -221,6 +221,10 @@ public final class PolicyFile {
             error(node, "'" + key + "' must be a list");
             return List.of();
         }
+        if (seq.getValue().isEmpty()) {
+            error(node, "'" + key + "' must not be empty: leave it out to not check it");
+            return List.of();
+        }
         List<String> out = new ArrayList<>();
         for (Node item : seq.getValue()) {
             String v = scalar(item, key + " item");

@@ -87,6 +87,14 @@ class PolicyFileTest {
     }
 
     @Test
+    void anEmptyRuleListIsRefusedRatherThanCheckingNothing() {
+        String text = "policies:\n  - name: a\n    resource: ec2-instance\n    detect:\n      launch: {required-tags: []}\n";
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly("p.yaml:5:31: 'required-tags' must not be empty: leave it out to not check it"));
+    }
+
+    @Test
     void aLaunchDetectorNeedsARule() {
         String text = "policies:\n  - name: a\n    resource: ec2-instance\n    detect:\n      launch: {}\n";
         assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))

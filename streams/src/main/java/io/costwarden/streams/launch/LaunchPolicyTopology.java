@@ -34,15 +34,18 @@ public final class LaunchPolicyTopology {
     public static KStream<String, Finding> build(KStream<String, ResourceChange> changes, Supplier<PolicySet> policies,
             MeterRegistry meters) {
         KStream<String, Finding> findings = changes
-                .filter((id, change) -> triggersLaunchCheck(change.event()), Named.as("launch-or-retype"))
+                .filter((id, change) -> triggersLaunchCheck(change), Named.as("launch-or-retype"))
                 .flatMapValues(change -> check(change, policies.get(), meters), Named.as("launch-policy"));
         findings.to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
                 .withName("launch-findings"));
         return findings;
     }
 
-    static boolean triggersLaunchCheck(ResourceEvent e) {
-        return e.verb() == Verb.LAUNCH || (e.verb() == Verb.MODIFY && !e.instanceType().isEmpty());
+    /** A launch or a retype, unless the resource is already gone (CloudTrail can deliver the launch late). */
+    static boolean triggersLaunchCheck(ResourceChange change) {
+        ResourceEvent e = change.event();
+        return (e.verb() == Verb.LAUNCH || (e.verb() == Verb.MODIFY && !e.instanceType().isEmpty()))
+                && !"terminated".equals(change.resource().state());
     }
 
     static List<Finding> check(ResourceChange change, PolicySet policies, MeterRegistry meters) {

@@ -132,6 +132,13 @@ class LaunchPolicyTopologyTest {
     }
 
     @Test
+    void aLaunchDeliveredAfterTheTerminationIsNotAFinding() {
+        send(event("TerminateInstances", Verb.TERMINATE, "i-5", "", 0, Map.of(), "2026-11-20T11:00:00Z"));
+        send(launch("i-5", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z"));
+        assertThat(findings.isEmpty()).isTrue();
+    }
+
+    @Test
     void policiesOnlyApplyToTheirResourceKind() {
         send(launch("i-4", "t3.micro", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:00:00Z"));
         assertThat(findings.isEmpty()).isTrue();
