@@ -73,12 +73,14 @@ public record Resource(
             case TERMINATE -> nextState = "terminated";
             case TAG -> nextTags = merge(tags, e.tags());
             case MODIFY -> { }
+            // Only spot instances get these, whatever the launch said.
+            case SPOT_INTERRUPTION, REBALANCE_RECOMMENDATION -> nextPurchase = PurchaseOption.SPOT;
         }
         if (!e.instanceType().isEmpty() && (newer || instanceType.isEmpty())) {
             nextType = e.instanceType();
             nextGpus = e.gpuCount();
         }
-        if (e.purchase() != PurchaseOption.UNKNOWN) {
+        if (e.purchase() != PurchaseOption.UNKNOWN && nextPurchase == purchase) {
             nextPurchase = e.purchase();
         }
         if ("terminated".equals(state)) {

@@ -10,6 +10,7 @@ import io.costwarden.ingest.InputDecoder;
 import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.ParseResult;
 import io.costwarden.ingest.RecordError;
+import io.costwarden.ingest.eventbridge.EventBridgeEvent;
 import io.costwarden.model.InstanceCatalog;
 import io.costwarden.model.ResourceEvent;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import java.util.TreeMap;
 /**
  * Reads CloudTrail in every form it reaches us: one record, a JSON array of records, an S3 log file
  * ({@code {"Records":[...]}}), newline-delimited records, an EventBridge "AWS API Call via CloudTrail"
- * envelope, and any of these gzipped. A broken record is reported with its location and the rest of
+ * envelope, and any of these gzipped. EventBridge's own EC2 and Auto Scaling events are read too
+ * ({@link EventBridgeEvent}). A broken record is reported with its location and the rest of
  * the input is still used.
  */
 public final class CloudTrailParser {
@@ -32,6 +34,7 @@ public final class CloudTrailParser {
     private final ObjectMapper mapper;
     private final InputLimits limits;
     private final CloudTrailRecord records;
+    private final EventBridgeEvent eventBridge;
 
     public CloudTrailParser(InstanceCatalog catalog, InputLimits limits, Clock clock) {
         this.limits = limits;
@@ -40,6 +43,7 @@ public final class CloudTrailParser {
                 .build();
         this.mapper = new ObjectMapper(factory);
         this.records = new CloudTrailRecord(catalog, clock);
+        this.eventBridge = new EventBridgeEvent(clock);
     }
 
     public ParseResult parse(byte[] input) {
@@ -107,12 +111,21 @@ public final class CloudTrailParser {
         }
     }
 
-    /** An EventBridge event: only API calls recorded by CloudTrail carry a CloudTrail record. */
+    /** An EventBridge event: a CloudTrail record in an envelope, or one of EventBridge's own events. */
     private void envelope(JsonNode event, String prefix, Collector out) {
         String type = event.path("detail-type").asText("");
         if (!API_CALL_DETAIL_TYPE.equals(type)) {
             out.records++;
-            out.skip("unsupported-detail-type:" + type);
+            try {
+                EventBridgeEvent.Outcome outcome = eventBridge.read(event);
+                if (outcome.skipReason().isEmpty()) {
+                    out.events.addAll(outcome.events());
+                } else {
+                    out.skip(outcome.skipReason());
+                }
+            } catch (EventBridgeEvent.Invalid e) {
+                out.error(join(prefix, e.field()), e.getMessage(), event.toString());
+            }
             return;
         }
         JsonNode detail = event.get("detail");

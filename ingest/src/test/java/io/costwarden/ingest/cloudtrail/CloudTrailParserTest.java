@@ -179,11 +179,11 @@ class CloudTrailParserTest {
     }
 
     @Test
-    void otherEventBridgeEventsAreSkippedAndCounted() throws IOException {
-        try (InputStream in = getClass().getResourceAsStream("/samples/eventbridge/eventBridgeEvent.json")) {
+    void eventBridgeEventsWithoutACloudTrailRecordAreSkippedAndCounted() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/samples/eventbridge/cloudwatch-user-guide__cloudwatch-and-eventbridge__block1.json")) {
             ParseResult r = parser.parse(in.readAllBytes());
             assertThat(r.errors()).isEmpty();
-            assertThat(r.skipped()).containsEntry("unsupported-detail-type:EC2 Instance State-change Notification", 1);
+            assertThat(r.skipped()).containsEntry("unsupported-detail-type:CloudWatch Alarm State Change", 1);
         }
     }
 

@@ -72,6 +72,20 @@ class InventoryTopologyTest {
     }
 
     @Test
+    void aRedeliveredEventIsDroppedUntilTheWindowHasPassed() {
+        ResourceEvent tag = event("CreateTags", Verb.TAG, "i-5", "", 0, Map.of("team", "a"), "2026-11-20T10:00:00Z");
+        send(tag);
+        send(event("CreateTags", Verb.TAG, "i-5", "", 0, Map.of("team", "b"), "2026-11-20T10:05:00Z"));
+        send(tag);
+        assertThat(inventory.get(arn("i-5")).tags()).containsEntry("team", "b");
+
+        driver.advanceWallClockTime(InventoryTopology.DUPLICATE_WINDOW.plusMinutes(10));
+        send(tag);
+        assertThat(inventory.get(arn("i-5")).tags()).as("forgotten after the window, so applied again")
+                .containsEntry("team", "a");
+    }
+
+    @Test
     void terminatedIsFinal() {
         send(event("TerminateInstances", Verb.TERMINATE, "i-3", "", 0, Map.of(), "2026-11-20T12:00:00Z"));
         send(event("StartInstances", Verb.START, "i-3", "", 0, Map.of(), "2026-11-20T13:00:00Z"));

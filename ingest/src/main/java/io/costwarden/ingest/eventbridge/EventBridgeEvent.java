@@ -1,0 +1,156 @@
+package io.costwarden.ingest.eventbridge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.costwarden.model.PurchaseOption;
+import io.costwarden.model.ResourceEvent;
+import io.costwarden.model.ResourceKind;
+import io.costwarden.model.Verb;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * EventBridge's own events (not CloudTrail API calls) to ResourceEvents: EC2 state changes, spot
+ * interruption warnings and rebalance recommendations, Auto Scaling launches and terminations. Other
+ * detail types are skipped and counted. The envelope's {@code id} is the event id (EventBridge
+ * delivers at least once, with the same id).
+ */
+public final class EventBridgeEvent {
+    private static final Pattern ACCOUNT = Pattern.compile("[0-9]{1,12}");
+    private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
+    private static final Instant EARLIEST = Instant.parse("2006-01-01T00:00:00Z");
+
+    private final Clock clock;
+
+    /** A usable event, or the reason it was skipped. */
+    public record Outcome(List<ResourceEvent> events, String skipReason) {
+        static Outcome skip(String reason) {
+            return new Outcome(List.of(), reason);
+        }
+    }
+
+    /** An envelope field that makes the event unusable; {@code field} is its path. */
+    public static final class Invalid extends Exception {
+        private final String field;
+
+        Invalid(String field, String message) {
+            super(message, null, false, false);
+            this.field = field;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
+    public EventBridgeEvent(Clock clock) {
+        this.clock = clock;
+    }
+
+    private static final java.util.Set<String> SUPPORTED = java.util.Set.of("EC2 Instance State-change Notification",
+            "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation",
+            "EC2 Instance Launch Successful", "EC2 Instance Terminate Successful");
+
+    public Outcome read(JsonNode e) throws Invalid {
+        String type = text(e, "detail-type");
+        if (!SUPPORTED.contains(type)) {
+            // Not ours: skipped before validation, so an odd envelope of another service is not an error.
+            return Outcome.skip("unsupported-detail-type:" + type);
+        }
+        String id = text(e, "id");
+        String account = text(e, "account");
+        if (!ACCOUNT.matcher(account).matches()) {
+            throw new Invalid("account", "not an AWS account id (up to 12 digits): '" + account + "'");
+        }
+        String region = text(e, "region");
+        if (!REGION.matcher(region).matches()) {
+            throw new Invalid("region", "not a region name: '" + region + "'");
+        }
+        Instant time = time(e);
+        JsonNode detail = e.path("detail");
+        return switch (type) {
+            case "EC2 Instance State-change Notification" -> stateChange(id, type, time, account, region, detail);
+            case "EC2 Spot Instance Interruption Warning" ->
+                    ec2(id, type, time, account, region, Verb.SPOT_INTERRUPTION, detail, "instance-id", Map.of());
+            case "EC2 Instance Rebalance Recommendation" ->
+                    ec2(id, type, time, account, region, Verb.REBALANCE_RECOMMENDATION, detail, "instance-id", Map.of());
+            case "EC2 Instance Launch Successful" -> ec2(id, type, time, account, region, Verb.START, detail,
+                    "EC2InstanceId", asgTag(detail));
+            case "EC2 Instance Terminate Successful" -> ec2(id, type, time, account, region, Verb.TERMINATE, detail,
+                    "EC2InstanceId", asgTag(detail));
+            default -> Outcome.skip("unsupported-detail-type:" + type);
+        };
+    }
+
+    /** Running, stopped and terminated change the inventory; pending, stopping, shutting-down are transitions. */
+    private static Outcome stateChange(String id, String type, Instant time, String account, String region, JsonNode detail)
+            throws Invalid {
+        String state = detailText(detail, "state");
+        Verb verb = switch (state) {
+            case "running" -> Verb.START;
+            case "stopped" -> Verb.STOP;
+            case "terminated" -> Verb.TERMINATE;
+            default -> null;
+        };
+        if (verb == null) {
+            return Outcome.skip("transitional-state:" + state);
+        }
+        return ec2(id, type, time, account, region, verb, detail, "instance-id", Map.of());
+    }
+
+    private static Outcome ec2(String id, String type, Instant time, String account, String region, Verb verb,
+            JsonNode detail, String idField, Map<String, String> tags) throws Invalid {
+        String instanceId = detailText(detail, idField);
+        if (!instanceId.startsWith("i-")) {
+            throw new Invalid("detail." + idField, "not an instance id: '" + instanceId + "'");
+        }
+        ResourceKind kind = ResourceKind.EC2_INSTANCE;
+        PurchaseOption purchase = verb == Verb.SPOT_INTERRUPTION || verb == Verb.REBALANCE_RECOMMENDATION
+                ? PurchaseOption.SPOT : PurchaseOption.UNKNOWN;
+        return new Outcome(List.of(new ResourceEvent(ResourceEvent.SCHEMA_VERSION, id, type, time, account, region, "",
+                verb, kind, kind.arn(region, account, instanceId), instanceId, "", 0, purchase, tags)), "");
+    }
+
+    private static Map<String, String> asgTag(JsonNode detail) {
+        String group = detail.path("AutoScalingGroupName").asText("");
+        return group.isEmpty() ? Map.of() : Map.of("aws:autoscaling:groupName", group);
+    }
+
+    private Instant time(JsonNode e) throws Invalid {
+        String text = text(e, "time");
+        Instant t;
+        try {
+            t = OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException ex) {
+            throw new Invalid("time", "not an ISO-8601 time: '" + (text.length() > 64 ? text.substring(0, 64) + "..." : text) + "'");
+        }
+        if (t.isBefore(EARLIEST) || t.isAfter(clock.instant().plus(Duration.ofDays(1)))) {
+            throw new Invalid("time", "implausible time " + t + " (before 2006 or more than a day ahead of this clock)");
+        }
+        return t;
+    }
+
+    private static String text(JsonNode e, String field) throws Invalid {
+        JsonNode v = e.get(field);
+        if (v == null || v.isNull()) {
+            throw new Invalid(field, "missing");
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw new Invalid(field, "expected a non-empty string, found " + v);
+        }
+        return v.asText();
+    }
+
+    private static String detailText(JsonNode detail, String field) throws Invalid {
+        JsonNode v = detail.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new Invalid("detail." + field, v == null ? "missing" : "expected a non-empty string, found " + v);
+        }
+        return v.asText().trim();
+    }
+}
