@@ -103,6 +103,35 @@ public interface CostwardenConfig {
          * /ingest/firehose accepts any request (fine on loopback; set it everywhere else).
          */
         Optional<String> firehoseAccessKey();
+
+        CloudTrailQueue cloudtrailQueue();
+    }
+
+    /** CloudTrail log files announced on SQS (S3 notifications, SNS, EventBridge or CloudTrail's own). */
+    interface CloudTrailQueue {
+        /** The queue URL; unset, no queue is polled. */
+        Optional<String> url();
+
+        /** Region of the queue and the bucket; unset, read from the queue URL. */
+        Optional<String> region();
+
+        /** Send SQS calls here instead of AWS (VPC endpoint, test server). */
+        Optional<java.net.URI> sqsEndpoint();
+
+        /** Send S3 calls here instead of AWS, path-style (VPC endpoint, S3-compatible server). */
+        Optional<java.net.URI> s3Endpoint();
+
+        /** How long a received message stays hidden; extended every half of it while its files are read. */
+        @WithDefault("PT5M")
+        Duration visibilityTimeout();
+
+        /** SQS long-poll wait. */
+        @WithDefault("PT20S")
+        Duration waitTime();
+
+        /** Receives after which a failing message is dead-lettered and deleted. */
+        @WithDefault("5")
+        int maxReceives();
     }
 
     interface Policies {

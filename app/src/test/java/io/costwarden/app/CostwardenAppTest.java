@@ -24,6 +24,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,12 @@ import org.junit.jupiter.api.Test;
 class CostwardenAppTest {
     @Inject
     KafkaCluster kafka;
+
+    /** The app may have just started for this class; the inventory answers 503 until its store is up. */
+    @BeforeEach
+    void inventoryAnswering() {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/resources").then().statusCode(200));
+    }
 
     @Test
     void aGpuLaunchThatBreaksPolicyBecomesAFindingAndADryRunStop() {

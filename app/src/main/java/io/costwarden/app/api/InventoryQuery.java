@@ -96,7 +96,8 @@ public class InventoryQuery {
     private KafkaStreams running() {
         KafkaStreams streams = role.streams()
                 .orElseThrow(() -> new Unavailable("the streams role is not enabled on this instance (costwarden.roles)"));
-        if (streams.state() != KafkaStreams.State.RUNNING) {
+        // While rebalancing, the stores of tasks that stay put still answer; the others throw, and that is a 503.
+        if (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.REBALANCING) {
             throw new Unavailable("the inventory is not ready: Kafka Streams is " + streams.state());
         }
         return streams;

@@ -7,6 +7,13 @@ import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
 import io.costwarden.ingest.firehose.MetricStreamIngest;
+import io.costwarden.ingest.s3sqs.CloudTrailQueuePoller;
+import io.quarkus.runtime.StartupEvent;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import io.costwarden.model.InstanceCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -22,12 +29,16 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class IngestRole {
+    private static final Logger LOG = Logger.getLogger(IngestRole.class);
     private final CostwardenConfig config;
     private final KafkaCluster kafka;
     private final MeterRegistry meters;
     private KafkaPublisher publisher;
     private CloudTrailIngest cloudTrail;
     private MetricStreamIngest metricStreams;
+    private CloudTrailQueuePoller poller;
+    private SqsClient sqs;
+    private S3Client s3;
 
     public IngestRole(CostwardenConfig config, KafkaCluster kafka, MeterRegistry meters) {
         this.config = config;
@@ -66,7 +77,47 @@ public class IngestRole {
         return publisher;
     }
 
+    /** Starts polling the CloudTrail queue when this instance runs the ingest role and a queue is configured. */
+    void start(@Observes @Priority(120) StartupEvent event) {
+        CostwardenConfig.CloudTrailQueue q = config.ingest().cloudtrailQueue();
+        if (!enabled() || q.url().isEmpty()) {
+            return;
+        }
+        String url = q.url().get();
+        Region region = Region.of(q.region().orElseGet(() -> regionOf(url)));
+        var sqsBuilder = SqsClient.builder().region(region).httpClientBuilder(UrlConnectionHttpClient.builder());
+        var s3Builder = S3Client.builder().region(region).httpClientBuilder(UrlConnectionHttpClient.builder());
+        q.sqsEndpoint().ifPresent(sqsBuilder::endpointOverride);
+        q.s3Endpoint().ifPresent(e -> s3Builder.endpointOverride(e).forcePathStyle(true));
+        synchronized (this) {
+            sqs = sqsBuilder.build();
+            s3 = s3Builder.build();
+            poller = new CloudTrailQueuePoller(sqs, s3, cloudTrail(), publisher(), new CloudTrailQueuePoller.Settings(url,
+                    q.visibilityTimeout(), q.waitTime(), q.maxReceives()), meters, Clock.systemUTC());
+        }
+        Thread t = new Thread(poller::run, "costwarden-cloudtrail-queue");
+        t.setDaemon(true);
+        t.start();
+        LOG.infof("polling %s for CloudTrail log files", url);
+    }
+
+    /** {@code https://sqs.us-east-1.amazonaws.com/123456789012/name} is in us-east-1. */
+    static String regionOf(String queueUrl) {
+        String host = java.net.URI.create(queueUrl).getHost();
+        String[] parts = host == null ? new String[0] : host.split("\\.");
+        if (parts.length >= 3 && parts[0].equals("sqs")) {
+            return parts[1];
+        }
+        throw new IllegalStateException("costwarden.ingest.cloudtrail-queue.region is needed: no region in " + queueUrl);
+    }
+
     synchronized void stop(@Observes @Priority(10) ShutdownEvent event) {
+        if (poller != null) {
+            poller.close();
+            sqs.close();
+            s3.close();
+            poller = null;
+        }
         if (publisher != null) {
             publisher.close();
             publisher = null;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class CloudTrailParserTest {
+public class CloudTrailParserTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-27T00:00:00Z"), ZoneOffset.UTC);
     private final CloudTrailParser parser = new CloudTrailParser(InstanceCatalog.bundled(), InputLimits.DEFAULT, CLOCK);
 
@@ -248,7 +248,7 @@ class CloudTrailParserTest {
         return parser.parse(sample(sample).getBytes(StandardCharsets.UTF_8));
     }
 
-    static String sample(String name) {
+    public static String sample(String name) {
         try (InputStream in = CloudTrailParserTest.class.getResourceAsStream("/samples/cloudtrail/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -265,7 +265,7 @@ class CloudTrailParserTest {
         }
     }
 
-    static byte[] gzip(String text) {
+    public static byte[] gzip(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(out)) {
             z.write(text.getBytes(StandardCharsets.UTF_8));
