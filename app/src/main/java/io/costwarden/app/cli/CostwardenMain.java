@@ -1,5 +1,7 @@
 package io.costwarden.app.cli;
 
+import io.costwarden.model.policy.InvalidPolicyException;
+import io.costwarden.model.policy.PolicyFile;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -75,7 +77,21 @@ public class CostwardenMain implements QuarkusApplication {
         List<String> list = Arrays.asList(args);
         int i = list.indexOf("--policies");
         if (i > 0 && i + 1 < args.length) {
+            refuseInvalidPolicies(Path.of(args[i + 1]));
             System.setProperty("costwarden.policies.file", args[i + 1]);
+        }
+    }
+
+    /** Before anything starts: a bad policy file is the user's typo, not a start-up failure with a stack trace. */
+    private static void refuseInvalidPolicies(Path file) {
+        try {
+            PolicyFile.load(file);
+        } catch (InvalidPolicyException e) {
+            e.errors().forEach(System.err::println);
+            System.exit(2);
+        } catch (IOException e) {
+            System.err.println(file + ": cannot read: " + e.getMessage());
+            System.exit(2);
         }
     }
 
