@@ -105,6 +105,19 @@ public interface CostwardenConfig {
         Optional<String> firehoseAccessKey();
 
         CloudTrailQueue cloudtrailQueue();
+
+        /**
+         * The API key an EventBridge connection (authorization type API_KEY) sends, required on
+         * /ingest/events and /ingest/cloudtrail when set. Unset, and no basic-auth either, they are open.
+         */
+        Optional<String> apiKey();
+
+        /** The header that carries {@code api-key}. */
+        @WithDefault("x-api-key")
+        String apiKeyHeader();
+
+        /** {@code user:password} for an EventBridge connection of authorization type BASIC. */
+        Optional<String> basicAuth();
     }
 
     /** CloudTrail log files announced on SQS (S3 notifications, SNS, EventBridge or CloudTrail's own). */

@@ -38,6 +38,22 @@ class CostwardenAppTest {
     @Inject
     KafkaCluster kafka;
 
+    static io.restassured.specification.RequestSpecification ingest() {
+        return given().header("x-api-key", "test-ingest-key");
+    }
+
+    @Test
+    void ingestEndpointsRequireTheirOwnCredentials() {
+        byte[] body = Samples.text("demo/scenario/cloudtrail-user-guide__cloudtrail-log-file-examples__block3.json")
+                .getBytes(StandardCharsets.UTF_8);
+        given().body(body).post("/ingest/cloudtrail").then().statusCode(401)
+                .body("error", equalTo("missing or wrong ingest credentials (x-api-key or basic auth)"));
+        given().header("x-api-key", "test-ingest-kez").body(body).post("/ingest/events").then().statusCode(401);
+        given().auth().preemptive().basic("eventbridge", "wrong").body(body).post("/ingest/events").then().statusCode(401);
+        given().auth().preemptive().basic("eventbridge", "s3cret").body(body).post("/ingest/events").then().statusCode(200);
+        ingest().body(body).post("/ingest/cloudtrail").then().statusCode(200);
+    }
+
     /** The app may have just started for this class; the inventory answers 503 until its store is up. */
     @BeforeEach
     void inventoryAnswering() {
@@ -46,7 +62,7 @@ class CostwardenAppTest {
 
     @Test
     void aGpuLaunchThatBreaksPolicyBecomesAFindingAndADryRunStop() {
-        given().body(Samples.gzippedLogFile(Samples.text(Samples.GPU_LAUNCH)))
+        ingest().body(Samples.gzippedLogFile(Samples.text(Samples.GPU_LAUNCH)))
                 .post("/ingest/cloudtrail")
                 .then().statusCode(200).body("accepted", equalTo(1)).body("byVerb.LAUNCH", equalTo(1));
 
@@ -92,7 +108,7 @@ class CostwardenAppTest {
         String broken = record.replace("2014-03-06T21:22:54Z", "not-a-time-" + marker);
         String other = record.replace("i-ebeaf9e2", "i-0fedcba9876543210");
 
-        JsonPath report = given().body(Samples.gzippedLogFile(record, broken, other)).post("/ingest/cloudtrail")
+        JsonPath report = ingest().body(Samples.gzippedLogFile(record, broken, other)).post("/ingest/cloudtrail")
                 .then().statusCode(200).extract().jsonPath();
         assertThat(report.getInt("accepted")).isEqualTo(2);
         assertThat(report.getInt("rejected")).isEqualTo(1);
@@ -119,9 +135,9 @@ class CostwardenAppTest {
 
     @Test
     void unreadableBodiesGetA400NamingTheProblem() {
-        given().body("this is not json").post("/ingest/cloudtrail")
+        ingest().body("this is not json").post("/ingest/cloudtrail")
                 .then().statusCode(400).body("rejected", equalTo(1)).body("errors[0]", containsString("not JSON"));
-        given().body(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0}).post("/ingest/cloudtrail")
+        ingest().body(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0}).post("/ingest/cloudtrail")
                 .then().statusCode(400).body("errors[0]", equalTo("gzip input is truncated"));
     }
 

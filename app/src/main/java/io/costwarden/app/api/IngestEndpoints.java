@@ -7,6 +7,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -23,22 +25,26 @@ public class IngestEndpoints {
     private static final Logger LOG = Logger.getLogger(IngestEndpoints.class);
 
     private final IngestRole ingest;
+    private final IngestCredentials credentials;
 
-    public IngestEndpoints(IngestRole ingest) {
+    public IngestEndpoints(IngestRole ingest, IngestCredentials credentials) {
         this.ingest = ingest;
+        this.credentials = credentials;
     }
 
     /** CloudTrail in any form: one record, an array, an S3 log file, newline-delimited, gzipped or not. */
     @POST
     @Path("/cloudtrail")
-    public Response cloudTrail(byte[] body) {
+    public Response cloudTrail(@Context HttpHeaders headers, byte[] body) {
+        credentials.check(headers);
         return ingest("http:/ingest/cloudtrail", body);
     }
 
     /** What an EventBridge API destination sends: one event per request. */
     @POST
     @Path("/events")
-    public Response events(byte[] body) {
+    public Response events(@Context HttpHeaders headers, byte[] body) {
+        credentials.check(headers);
         return ingest("http:/ingest/events", body);
     }
 
