@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.costwarden.ingest.InputDecoder;
 import io.costwarden.ingest.InputLimits;
+import io.costwarden.ingest.LineDelimited;
 import io.costwarden.ingest.ParseResult;
 import io.costwarden.ingest.RecordError;
 import io.costwarden.ingest.eventbridge.EventBridgeEvent;
@@ -54,7 +55,7 @@ public final class CloudTrailParser {
             return ParseResult.unreadable(e.getMessage(), "");
         }
         Collector out = new Collector();
-        if (looksLineDelimited(plain)) {
+        if (LineDelimited.looksLike(plain)) {
             String text = new String(plain, StandardCharsets.UTF_8);
             String[] lines = text.split("\r?\n");
             for (int i = 0; i < lines.length; i++) {
@@ -74,9 +75,10 @@ public final class CloudTrailParser {
                 if (root == null || root.isMissingNode()) {
                     return ParseResult.unreadable("empty input: expected CloudTrail JSON", "");
                 }
-                if (parser.nextToken() != null) {
+                if (trailingContent(parser)) {
                     return ParseResult.unreadable("unexpected content after the JSON value at line "
-                            + parser.currentLocation().getLineNr(), text(plain));
+                            + parser.currentLocation().getLineNr() + ", column " + parser.currentLocation().getColumnNr(),
+                            text(plain));
                 }
                 root(root, "", out);
             } catch (JsonProcessingException e) {
@@ -165,35 +167,13 @@ public final class CloudTrailParser {
         return part.startsWith("[") ? prefix + part : prefix + "." + part;
     }
 
-    /**
-     * Newline-delimited when the first line is a complete JSON object and another line follows. A single
-     * log file is one line; a pretty-printed record's first line is a lone brace.
-     */
-    static boolean looksLineDelimited(byte[] plain) {
-        int start = 0;
-        while (start < plain.length && Character.isWhitespace(plain[start])) {
-            start++;
+    /** Anything but whitespace after the document, including what is not even a JSON token. */
+    private static boolean trailingContent(JsonParser parser) {
+        try {
+            return parser.nextToken() != null;
+        } catch (IOException e) {
+            return true;
         }
-        int nl = start;
-        while (nl < plain.length && plain[nl] != '\n') {
-            nl++;
-        }
-        if (nl >= plain.length) {
-            return false;
-        }
-        int end = nl - 1;
-        while (end > start && Character.isWhitespace(plain[end])) {
-            end--;
-        }
-        if (start >= end || plain[start] != '{' || plain[end] != '}') {
-            return false;
-        }
-        for (int i = nl + 1; i < plain.length; i++) {
-            if (!Character.isWhitespace(plain[i])) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Enough of the input for a dead letter; the rest would be cut anyway. */

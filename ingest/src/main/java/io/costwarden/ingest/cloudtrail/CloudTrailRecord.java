@@ -63,6 +63,9 @@ final class CloudTrailRecord {
         if (r == null || !r.isObject()) {
             throw new InvalidRecordException("", "not a CloudTrail record: expected a JSON object");
         }
+        if (r.hasNonNull("eventType") && !r.get("eventType").isTextual()) {
+            throw new InvalidRecordException("eventType", "expected a string, found " + r.get("eventType"));
+        }
         String eventType = optionalText(r, "eventType");
         if (!eventType.isEmpty() && !"AwsApiCall".equals(eventType)) {
             return Outcome.skip("not-an-api-call:" + eventType);

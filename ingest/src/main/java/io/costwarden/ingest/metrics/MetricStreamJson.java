@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.costwarden.ingest.InputLimits;
+import io.costwarden.ingest.LineDelimited;
 import io.costwarden.ingest.RecordError;
 import io.costwarden.model.MetricSample;
 import io.costwarden.model.ResourceKind;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,22 +46,44 @@ public final class MetricStreamJson {
         void error(RecordError e);
     }
 
-    /** Reads every datapoint in {@code data}; {@code where} prefixes error locations, e.g. {@code records[2]}. */
+    /**
+     * Reads every datapoint in {@code data}; {@code where} prefixes error locations, e.g. {@code records[2]}.
+     * Newline-delimited data is read line by line, so a broken line loses only itself.
+     */
     public void read(byte[] data, String where, Sink sink) {
-        int n = 0;
+        if (new String(data, StandardCharsets.UTF_8).isBlank()) {
+            sink.error(new RecordError(where, "empty record: no datapoints", ""));
+            return;
+        }
+        if (LineDelimited.looksLike(data)) {
+            String[] lines = new String(data, StandardCharsets.UTF_8).split("\r?\n");
+            int n = 0;
+            for (String line : lines) {
+                if (!line.isBlank()) {
+                    readValues(line.getBytes(StandardCharsets.UTF_8), where, n++, sink);
+                }
+            }
+            return;
+        }
+        readValues(data, where, 0, sink);
+    }
+
+    /** One JSON document, or several concatenated; datapoints are numbered from {@code first}. */
+    private void readValues(byte[] data, String where, int first, Sink sink) {
+        int n = first;
         try (MappingIterator<JsonNode> values = mapper.readerFor(JsonNode.class).readValues(data)) {
             while (values.hasNextValue()) {
                 JsonNode line = values.nextValue();
-                String at = where + " datapoint " + n++;
+                String here = where + " datapoint " + n++;
                 try {
                     datapoint(line, sink);
                 } catch (InvalidDatapoint e) {
-                    sink.error(new RecordError(at + "." + e.field, e.getMessage(), line.toString()));
+                    sink.error(new RecordError(e.field.isEmpty() ? here : here + "." + e.field, e.getMessage(), line.toString()));
                 }
             }
         } catch (JsonProcessingException e) {
             sink.error(new RecordError(where + " datapoint " + n, "not JSON: " + e.getOriginalMessage(),
-                    new String(data, java.nio.charset.StandardCharsets.UTF_8)));
+                    new String(data, StandardCharsets.UTF_8)));
         } catch (IOException e) {
             sink.error(new RecordError(where, "cannot read: " + e.getMessage(), ""));
         }
