@@ -8,6 +8,7 @@ import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.Mode;
 import io.costwarden.model.Outcome;
+import io.costwarden.model.ResourceKind;
 import io.costwarden.model.WireRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -58,12 +59,16 @@ public final class Executor {
         if (r.mode() == Mode.NOTIFY) {
             return result(r, Outcome.SKIPPED, NOTHING_SENT, "", "policy mode is notify", "");
         }
+        if (r.kind() != ResourceKind.EC2_INSTANCE && r.kind() != ResourceKind.SAGEMAKER_NOTEBOOK) {
+            return result(r, Outcome.SKIPPED, NOTHING_SENT, "", "stop is not supported for " + r.kind().word() + " yet", "");
+        }
         boolean dryRun = forceDryRun || r.mode() != Mode.ENFORCE;
         WireCapture.takeLast();
         try {
             String awsRequestId = switch (r.kind()) {
                 case EC2_INSTANCE -> ec2.stop(r.region(), r.nativeId(), dryRun);
                 case SAGEMAKER_NOTEBOOK -> notebooks.stop(r.region(), r.nativeId(), dryRun);
+                default -> throw new IllegalStateException("no stop adapter for " + r.kind().word());
             };
             return result(r, Outcome.SUCCEEDED, sent(), "", "", awsRequestId);
         } catch (WireCapture.Captured captured) {

@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param resourceId   canonical ARN, also the Kafka key
  * @param nativeId     the id AWS APIs take: an instance id, a notebook instance name
  * @param instanceType empty when the event does not say
- * @param gpuCount     GPUs (or ML accelerators) of the instance type, 0 when none or unknown
- * @param tags         on LAUNCH the tags the resource was created with; on TAG the tags added
+ * @param gpuCount     GPUs (or ML accelerators) of the whole resource (per instance times {@code count}),
+ *                     0 when none or unknown
+ * @param tags         on LAUNCH the tags the resource was created with; on TAG the tags added; on UNTAG
+ *                     the keys removed
+ * @param count        instances the resource runs: 1 for an instance or notebook, a training job's
+ *                     instance count, an Auto Scaling group's desired capacity; 0 when the event does not say
  */
 public record ResourceEvent(
         int schemaVersion,
@@ -31,7 +35,8 @@ public record ResourceEvent(
         String instanceType,
         int gpuCount,
         PurchaseOption purchase,
-        Map<String, String> tags) {
+        Map<String, String> tags,
+        int count) {
 
     public static final int SCHEMA_VERSION = 1;
 

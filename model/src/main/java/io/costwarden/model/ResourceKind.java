@@ -10,7 +10,13 @@ import java.util.Optional;
  */
 public enum ResourceKind implements PolicyWord {
     EC2_INSTANCE("ec2-instance", "ec2", "instance/"),
-    SAGEMAKER_NOTEBOOK("sagemaker-notebook", "sagemaker", "notebook-instance/");
+    SAGEMAKER_NOTEBOOK("sagemaker-notebook", "sagemaker", "notebook-instance/"),
+    /** A SageMaker Studio app; the native id is {@code domain/user-profile-or-space/app-type/app-name}. */
+    SAGEMAKER_APP("sagemaker-app", "sagemaker", "app/"),
+    SAGEMAKER_ENDPOINT("sagemaker-endpoint", "sagemaker", "endpoint/"),
+    SAGEMAKER_TRAINING_JOB("sagemaker-training-job", "sagemaker", "training-job/"),
+    /** The group's real ARN carries a UUID that CloudTrail does not show; the name identifies it in its account and region. */
+    AUTOSCALING_GROUP("autoscaling-group", "autoscaling", "autoScalingGroup:*:autoScalingGroupName/");
 
     private final String word;
     private final String service;
@@ -44,7 +50,7 @@ public enum ResourceKind implements PolicyWord {
      * land on different keys.
      */
     public String arn(String region, String account, String nativeId) {
-        String id = this == SAGEMAKER_NOTEBOOK ? nativeId.toLowerCase(java.util.Locale.ROOT) : nativeId;
+        String id = service.equals("sagemaker") ? nativeId.toLowerCase(java.util.Locale.ROOT) : nativeId;
         return "arn:" + partition(region) + ":" + service + ":" + region + ":" + account + ":" + resourcePrefix + id;
     }
 

@@ -25,7 +25,7 @@ public final class Events {
         return new ResourceEvent(ResourceEvent.SCHEMA_VERSION, name + "-" + instanceId + "-" + at, name,
                 Instant.parse(at), ACCOUNT, REGION, "arn:aws:iam::" + ACCOUNT + ":user/ana", verb, kind,
                 kind.arn(REGION, ACCOUNT, instanceId), instanceId, type, gpus,
-                verb == Verb.LAUNCH ? PurchaseOption.ON_DEMAND : PurchaseOption.UNKNOWN, tags);
+                verb == Verb.LAUNCH ? PurchaseOption.ON_DEMAND : PurchaseOption.UNKNOWN, tags, 1);
     }
 
     public static String arn(String instanceId) {

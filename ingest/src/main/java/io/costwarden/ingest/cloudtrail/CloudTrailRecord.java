@@ -95,7 +95,22 @@ final class CloudTrailRecord {
             case "ec2.amazonaws.com StartInstances" -> Outcome.of(instanceStates(c, Verb.START, req, resp));
             case "ec2.amazonaws.com StopInstances" -> Outcome.of(instanceStates(c, Verb.STOP, req, resp));
             case "ec2.amazonaws.com TerminateInstances" -> Outcome.of(instanceStates(c, Verb.TERMINATE, req, resp));
-            case "ec2.amazonaws.com CreateTags" -> createTags(c, req);
+            case "ec2.amazonaws.com CreateTags" -> tags(c, req, Verb.TAG);
+            case "ec2.amazonaws.com DeleteTags" -> tags(c, req, Verb.UNTAG);
+            case "ec2.amazonaws.com CreateFleet" -> createFleet(c, resp);
+            // Spot requests name no instances; they arrive with EventBridge's fulfillment event.
+            case "ec2.amazonaws.com RequestSpotInstances" -> Outcome.skip("spot-request");
+            case "sagemaker.amazonaws.com CreateApp" -> Outcome.of(studioApp(c, Verb.LAUNCH, req));
+            case "sagemaker.amazonaws.com DeleteApp" -> Outcome.of(studioApp(c, Verb.TERMINATE, req));
+            case "sagemaker.amazonaws.com CreateTrainingJob" -> Outcome.of(trainingJob(c, Verb.LAUNCH, req));
+            case "sagemaker.amazonaws.com StopTrainingJob" -> Outcome.of(trainingJob(c, Verb.STOP, req));
+            case "sagemaker.amazonaws.com CreateEndpoint" -> Outcome.of(endpoint(c, Verb.LAUNCH, req));
+            case "sagemaker.amazonaws.com UpdateEndpoint" -> Outcome.of(endpoint(c, Verb.MODIFY, req));
+            case "sagemaker.amazonaws.com DeleteEndpoint" -> Outcome.of(endpoint(c, Verb.TERMINATE, req));
+            case "autoscaling.amazonaws.com CreateAutoScalingGroup" -> Outcome.of(autoScalingGroup(c, Verb.LAUNCH, req));
+            case "autoscaling.amazonaws.com UpdateAutoScalingGroup",
+                 "autoscaling.amazonaws.com SetDesiredCapacity" -> Outcome.of(autoScalingGroup(c, Verb.MODIFY, req));
+            case "autoscaling.amazonaws.com DeleteAutoScalingGroup" -> Outcome.of(autoScalingGroup(c, Verb.TERMINATE, req));
             case "ec2.amazonaws.com ModifyInstanceAttribute" -> Outcome.of(modifyInstance(c, req));
             case "sagemaker.amazonaws.com CreateNotebookInstance" -> Outcome.of(notebook(c, Verb.LAUNCH, req));
             case "sagemaker.amazonaws.com StartNotebookInstance" -> Outcome.of(notebook(c, Verb.START, req));
@@ -109,9 +124,14 @@ final class CloudTrailRecord {
     private record Context(String eventId, String name, Instant time, String account, String region, String principal) {
         ResourceEvent event(Verb verb, ResourceKind kind, String nativeId, String instanceType, int gpus,
                 PurchaseOption purchase, Map<String, String> tags) {
+            return event(verb, kind, nativeId, instanceType, gpus, purchase, tags, 1);
+        }
+
+        ResourceEvent event(Verb verb, ResourceKind kind, String nativeId, String instanceType, int gpus,
+                PurchaseOption purchase, Map<String, String> tags, int count) {
             // One call can touch several resources: they share the event id and differ by resource id.
             return new ResourceEvent(ResourceEvent.SCHEMA_VERSION, eventId, name, time, account, region, principal, verb,
-                    kind, kind.arn(region, account, nativeId), nativeId, instanceType, gpus, purchase, tags);
+                    kind, kind.arn(region, account, nativeId), nativeId, instanceType, gpus, purchase, tags, count);
         }
     }
 
@@ -163,10 +183,11 @@ final class CloudTrailRecord {
         return out;
     }
 
-    private Outcome createTags(Context c, JsonNode req) throws InvalidRecordException {
+    /** CreateTags and DeleteTags; DeleteTags may name keys only, which is all UNTAG needs. */
+    private Outcome tags(Context c, JsonNode req, Verb verb) throws InvalidRecordException {
         JsonNode resources = req.path("resourcesSet").path("items");
         if (!resources.isArray()) {
-            throw new InvalidRecordException("requestParameters.resourcesSet.items", "missing: CreateTags names its resources");
+            throw new InvalidRecordException("requestParameters.resourcesSet.items", "missing: " + c.name() + " names its resources");
         }
         Map<String, String> tags = keyValues(req.path("tagSet").path("items"));
         List<ResourceEvent> out = new ArrayList<>();
@@ -174,10 +195,95 @@ final class CloudTrailRecord {
             String id = r.path("resourceId").asText("");
             // Volumes, images and the like are not resources Costwarden tracks.
             if (id.startsWith("i-")) {
-                out.add(c.event(Verb.TAG, ResourceKind.EC2_INSTANCE, id, "", 0, PurchaseOption.UNKNOWN, tags));
+                out.add(c.event(verb, ResourceKind.EC2_INSTANCE, id, "", 0, PurchaseOption.UNKNOWN, tags));
             }
         }
-        return out.isEmpty() ? Outcome.skip("untracked-resource:CreateTags") : Outcome.of(out);
+        return out.isEmpty() ? Outcome.skip("untracked-resource:" + c.name()) : Outcome.of(out);
+    }
+
+    /**
+     * CreateFleet's response as CloudTrail renders the XML: a lone {@code item} is an object, several are
+     * a list, at both levels (instance sets and instance ids).
+     */
+    private Outcome createFleet(Context c, JsonNode resp) throws InvalidRecordException {
+        JsonNode set = resp.path("CreateFleetResponse").path("fleetInstanceSet");
+        if (set.isMissingNode()) {
+            return Outcome.skip("fleet-without-instances");
+        }
+        List<ResourceEvent> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode item : items(set.path("item"))) {
+            String type = item.path("instanceType").asText("");
+            boolean spot = "spot".equalsIgnoreCase(item.path("lifecycle").asText(""));
+            for (JsonNode id : items(item.path("instanceIds").path("item"))) {
+                if (!id.isTextual() || !id.asText().startsWith("i-")) {
+                    throw new InvalidRecordException("responseElements.CreateFleetResponse.fleetInstanceSet.item[" + i
+                            + "].instanceIds", "not an instance id: " + id);
+                }
+                out.add(c.event(Verb.LAUNCH, ResourceKind.EC2_INSTANCE, id.asText(), type, catalog.gpuCount(type),
+                        spot ? PurchaseOption.SPOT : PurchaseOption.ON_DEMAND, Map.of()));
+            }
+            i++;
+        }
+        return out.isEmpty() ? Outcome.skip("fleet-without-instances") : Outcome.of(out);
+    }
+
+    private static List<JsonNode> items(JsonNode node) {
+        if (node.isArray()) {
+            List<JsonNode> out = new ArrayList<>();
+            node.forEach(out::add);
+            return out;
+        }
+        return node.isMissingNode() || node.isNull() ? List.of() : List.of(node);
+    }
+
+    /** Studio apps (JupyterLab, KernelGateway, ...): identified by domain, owner (user profile or space), type and name. */
+    private List<ResourceEvent> studioApp(Context c, Verb verb, JsonNode req) throws InvalidRecordException {
+        String domain = required(req, "domainId");
+        String owner = req.path("userProfileName").asText(req.path("spaceName").asText(""));
+        if (owner.isEmpty()) {
+            throw new InvalidRecordException("requestParameters.userProfileName", "missing (and no spaceName)");
+        }
+        String appType = required(req, "appType");
+        String appName = required(req, "appName");
+        String type = req.path("resourceSpec").path("instanceType").asText("");
+        return List.of(c.event(verb, ResourceKind.SAGEMAKER_APP, domain + "/" + owner + "/" + appType.toLowerCase() + "/" + appName,
+                type, type.isEmpty() ? 0 : catalog.gpuCount(type), PurchaseOption.ON_DEMAND, keyValues(req.path("tags"))));
+    }
+
+    private List<ResourceEvent> trainingJob(Context c, Verb verb, JsonNode req) throws InvalidRecordException {
+        String name = required(req, "trainingJobName");
+        JsonNode rc = req.path("resourceConfig");
+        String type = rc.path("instanceType").asText("");
+        int count = rc.path("instanceCount").asInt(0);
+        boolean spot = req.path("enableManagedSpotTraining").asBoolean(false);
+        return List.of(c.event(verb, ResourceKind.SAGEMAKER_TRAINING_JOB, name, type,
+                type.isEmpty() ? 0 : catalog.gpuCount(type) * Math.max(count, 1),
+                verb == Verb.LAUNCH ? (spot ? PurchaseOption.SPOT : PurchaseOption.ON_DEMAND) : PurchaseOption.UNKNOWN,
+                keyValues(req.path("tags")), verb == Verb.LAUNCH ? count : 0));
+    }
+
+    /** Endpoint events name the endpoint config, not its instance types; those come from elsewhere. */
+    private List<ResourceEvent> endpoint(Context c, Verb verb, JsonNode req) throws InvalidRecordException {
+        String name = required(req, "endpointName");
+        return List.of(c.event(verb, ResourceKind.SAGEMAKER_ENDPOINT, name, "", 0, PurchaseOption.UNKNOWN,
+                keyValues(req.path("tags")), 0));
+    }
+
+    /** Groups carry their capacity; the instance types are in a launch template the event does not show. */
+    private List<ResourceEvent> autoScalingGroup(Context c, Verb verb, JsonNode req) throws InvalidRecordException {
+        String name = required(req, "autoScalingGroupName");
+        int desired = req.path("desiredCapacity").asInt(verb == Verb.LAUNCH ? req.path("minSize").asInt(0) : 0);
+        return List.of(c.event(verb, ResourceKind.AUTOSCALING_GROUP, name, "", 0, PurchaseOption.UNKNOWN,
+                keyValues(req.path("tags")), desired));
+    }
+
+    private static String required(JsonNode req, String field) throws InvalidRecordException {
+        String v = req.path(field).asText("");
+        if (v.isEmpty()) {
+            throw new InvalidRecordException("requestParameters." + field, "missing");
+        }
+        return v;
     }
 
     private List<ResourceEvent> modifyInstance(Context c, JsonNode req) throws InvalidRecordException {

@@ -54,7 +54,7 @@ public final class EventBridgeEvent {
 
     private static final java.util.Set<String> SUPPORTED = java.util.Set.of("EC2 Instance State-change Notification",
             "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation",
-            "EC2 Instance Launch Successful", "EC2 Instance Terminate Successful");
+            "EC2 Instance Launch Successful", "EC2 Instance Terminate Successful", "EC2 Spot Instance Request Fulfillment");
 
     public Outcome read(JsonNode e) throws Invalid {
         String type = text(e, "detail-type");
@@ -79,6 +79,9 @@ public final class EventBridgeEvent {
                     ec2(id, type, time, account, region, Verb.SPOT_INTERRUPTION, detail, "instance-id", Map.of());
             case "EC2 Instance Rebalance Recommendation" ->
                     ec2(id, type, time, account, region, Verb.REBALANCE_RECOMMENDATION, detail, "instance-id", Map.of());
+            // The instances of RequestSpotInstances show up here, not in CloudTrail.
+            case "EC2 Spot Instance Request Fulfillment" ->
+                    ec2(id, type, time, account, region, Verb.START, detail, "instance-id", Map.of());
             case "EC2 Instance Launch Successful" -> ec2(id, type, time, account, region, Verb.START, detail,
                     "EC2InstanceId", asgTag(detail));
             case "EC2 Instance Terminate Successful" -> ec2(id, type, time, account, region, Verb.TERMINATE, detail,
@@ -111,9 +114,9 @@ public final class EventBridgeEvent {
         }
         ResourceKind kind = ResourceKind.EC2_INSTANCE;
         PurchaseOption purchase = verb == Verb.SPOT_INTERRUPTION || verb == Verb.REBALANCE_RECOMMENDATION
-                ? PurchaseOption.SPOT : PurchaseOption.UNKNOWN;
+                || type.startsWith("EC2 Spot") ? PurchaseOption.SPOT : PurchaseOption.UNKNOWN;
         return new Outcome(List.of(new ResourceEvent(ResourceEvent.SCHEMA_VERSION, id, type, time, account, region, "",
-                verb, kind, kind.arn(region, account, instanceId), instanceId, "", 0, purchase, tags)), "");
+                verb, kind, kind.arn(region, account, instanceId), instanceId, "", 0, purchase, tags, 1)), "");
     }
 
     private static Map<String, String> asgTag(JsonNode detail) {

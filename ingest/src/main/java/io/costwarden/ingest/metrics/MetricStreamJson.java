@@ -34,7 +34,7 @@ public final class MetricStreamJson {
     public MetricStreamJson(InputLimits limits) {
         this.mapper = new ObjectMapper(JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(limits.maxNestingDepth()).build())
-                .build());
+                .build()).enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /** Every sink a parse writes to; shared across the records of one delivery. */
@@ -56,16 +56,45 @@ public final class MetricStreamJson {
             return;
         }
         if (LineDelimited.looksLike(data)) {
-            String[] lines = new String(data, StandardCharsets.UTF_8).split("\r?\n");
+            // Line by line on the bytes themselves: no string copies on the hot path of every metric.
             int n = 0;
-            for (String line : lines) {
-                if (!line.isBlank()) {
-                    readValues(line.getBytes(StandardCharsets.UTF_8), where, n++, sink);
+            int start = 0;
+            for (int i = 0; i <= data.length; i++) {
+                if (i == data.length || data[i] == '\n') {
+                    if (!blank(data, start, i)) {
+                        line(data, start, i - start, where + " datapoint " + n++, sink);
+                    }
+                    start = i + 1;
                 }
             }
             return;
         }
         readValues(data, where, 0, sink);
+    }
+
+    private void line(byte[] data, int offset, int length, String here, Sink sink) {
+        JsonNode node;
+        try {
+            node = mapper.readTree(data, offset, length);
+        } catch (IOException e) {
+            String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            sink.error(new RecordError(here, "not JSON: " + message, new String(data, offset, length, StandardCharsets.UTF_8)));
+            return;
+        }
+        try {
+            datapoint(node, sink);
+        } catch (InvalidDatapoint e) {
+            sink.error(new RecordError(e.field.isEmpty() ? here : here + "." + e.field, e.getMessage(), node.toString()));
+        }
+    }
+
+    private static boolean blank(byte[] data, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Character.isWhitespace(data[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One JSON document, or several concatenated; datapoints are numbered from {@code first}. */

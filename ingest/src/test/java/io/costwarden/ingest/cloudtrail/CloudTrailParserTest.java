@@ -114,8 +114,10 @@ public class CloudTrailParserTest {
                 .containsEntry("unsupported:CreateKeyPair", 1);
         assertThat(parse("awsdocs/cloudtrail-user-guide__cloudtrail-event-reference__block2.json").skipped())
                 .containsEntry("not-an-api-call:AwsCloudTrailInsight", 1);
-        assertThat(parse("awsdocs/sagemaker-developer-guide__logging-using-cloudtrail__block1.json").skipped())
-                .containsEntry("unsupported:CreateEndpoint", 1);
+        assertThat(parse("awsdocs/sagemaker-developer-guide__logging-using-cloudtrail__block2.json").skipped())
+                .containsEntry("unsupported:CreateModel", 1);
+        assertThat(parse("awsdocs/sagemaker-developer-guide__logging-using-cloudtrail__block1.json").events())
+                .singleElement().satisfies(e -> assertThat(e.kind()).isEqualTo(ResourceKind.SAGEMAKER_ENDPOINT));
     }
 
     @Test
@@ -220,6 +222,70 @@ public class CloudTrailParserTest {
             assertThat(e.verb()).isEqualTo(Verb.TAG);
             assertThat(e.tags()).containsEntry("team", "ml");
         });
+    }
+
+    /** Synthetic records in the CloudTrail form of each API (the shared samples have none of these). */
+    static String record(String source, String name, String requestParameters, String responseElements) {
+        return "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::123456789012:user/ana\","
+                + "\"accountId\":\"123456789012\"},\"eventTime\":\"2026-11-20T09:00:00Z\",\"eventSource\":\"" + source
+                + "\",\"eventName\":\"" + name + "\",\"awsRegion\":\"us-east-1\",\"requestParameters\":" + requestParameters
+                + ",\"responseElements\":" + responseElements + ",\"eventID\":\"" + name + "-1\",\"eventType\":\"AwsApiCall\","
+                + "\"recipientAccountId\":\"123456789012\"}";
+    }
+
+    private ParseResult parseOne(String record) {
+        ParseResult r = parser.parse(record.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.errors()).isEmpty();
+        return r;
+    }
+
+    @Test
+    void createFleetLaunchesEachInstanceWhetherItemsAreListsOrSingleObjects() {
+        ParseResult r = parseOne(record("ec2.amazonaws.com", "CreateFleet", "{\"CreateFleetRequest\":{\"Type\":\"instant\"}}",
+                "{\"CreateFleetResponse\":{\"fleetId\":\"fleet-1\",\"fleetInstanceSet\":{\"item\":["
+                        + "{\"lifecycle\":\"spot\",\"instanceType\":\"g5.xlarge\",\"instanceIds\":{\"item\":[\"i-01\",\"i-02\"]}},"
+                        + "{\"lifecycle\":\"on-demand\",\"instanceType\":\"p4d.24xlarge\",\"instanceIds\":{\"item\":\"i-03\"}}]}}}"));
+        assertThat(r.events()).extracting(ResourceEvent::nativeId).containsExactly("i-01", "i-02", "i-03");
+        assertThat(r.events()).extracting(ResourceEvent::purchase)
+                .containsExactly(PurchaseOption.SPOT, PurchaseOption.SPOT, PurchaseOption.ON_DEMAND);
+        assertThat(r.events().get(2).gpuCount()).isEqualTo(8);
+    }
+
+    @Test
+    void deleteTagsRemovesKeysAndSpotRequestsWaitForFulfillment() {
+        ParseResult untag = parseOne(record("ec2.amazonaws.com", "DeleteTags",
+                "{\"resourcesSet\":{\"items\":[{\"resourceId\":\"i-01\"}]},\"tagSet\":{\"items\":[{\"key\":\"owner\"}]}}", "null"));
+        assertThat(untag.events()).singleElement().satisfies(e -> {
+            assertThat(e.verb()).isEqualTo(Verb.UNTAG);
+            assertThat(e.tags()).containsOnlyKeys("owner");
+        });
+        assertThat(parseOne(record("ec2.amazonaws.com", "RequestSpotInstances", "{\"instanceCount\":2}", "{}")).skipped())
+                .containsEntry("spot-request", 1);
+    }
+
+    @Test
+    void studioAppsTrainingJobsEndpointsAndAutoScalingGroupsAreTracked() {
+        ResourceEvent app = parseOne(record("sagemaker.amazonaws.com", "CreateApp", "{\"domainId\":\"d-abc\","
+                + "\"userProfileName\":\"Ana\",\"appType\":\"JupyterLab\",\"appName\":\"default\","
+                + "\"resourceSpec\":{\"instanceType\":\"ml.g5.2xlarge\"}}", "{}")).events().get(0);
+        assertThat(app.kind()).isEqualTo(ResourceKind.SAGEMAKER_APP);
+        assertThat(app.resourceId()).isEqualTo("arn:aws:sagemaker:us-east-1:123456789012:app/d-abc/ana/jupyterlab/default");
+        assertThat(app.gpuCount()).isEqualTo(1);
+
+        ResourceEvent job = parseOne(record("sagemaker.amazonaws.com", "CreateTrainingJob", "{\"trainingJobName\":\"LLM-ft\","
+                + "\"resourceConfig\":{\"instanceType\":\"ml.p4d.24xlarge\",\"instanceCount\":2}}", "{}")).events().get(0);
+        assertThat(job.kind()).isEqualTo(ResourceKind.SAGEMAKER_TRAINING_JOB);
+        assertThat(job.count()).isEqualTo(2);
+        assertThat(job.gpuCount()).isEqualTo(16);
+
+        assertThat(parseOne(record("sagemaker.amazonaws.com", "DeleteEndpoint", "{\"endpointName\":\"chat\"}", "null"))
+                .events().get(0).verb()).isEqualTo(Verb.TERMINATE);
+
+        ResourceEvent asg = parseOne(record("autoscaling.amazonaws.com", "SetDesiredCapacity",
+                "{\"autoScalingGroupName\":\"gpu-workers\",\"desiredCapacity\":6,\"honorCooldown\":false}", "null")).events().get(0);
+        assertThat(asg.kind()).isEqualTo(ResourceKind.AUTOSCALING_GROUP);
+        assertThat(asg.resourceId()).isEqualTo("arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/gpu-workers");
+        assertThat(asg.count()).isEqualTo(6);
     }
 
     @Test

@@ -86,6 +86,13 @@ class InventoryTopologyTest {
     }
 
     @Test
+    void deleteTagsRemovesTheKeys() {
+        send(launch("i-6", "t3.large", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:00:00Z"));
+        send(event("DeleteTags", Verb.UNTAG, "i-6", "", 0, Map.of("owner", ""), "2026-11-20T10:01:00Z"));
+        assertThat(inventory.get(arn("i-6")).tags()).containsOnlyKeys("team");
+    }
+
+    @Test
     void terminatedIsFinal() {
         send(event("TerminateInstances", Verb.TERMINATE, "i-3", "", 0, Map.of(), "2026-11-20T12:00:00Z"));
         send(event("StartInstances", Verb.START, "i-3", "", 0, Map.of(), "2026-11-20T13:00:00Z"));
