@@ -3,6 +3,7 @@ package io.costwarden.streams;
 import io.costwarden.model.ResourceChange;
 import io.costwarden.model.policy.PolicySet;
 import io.costwarden.streams.decisions.DecisionTopology;
+import io.costwarden.streams.idle.IdleTopology;
 import io.costwarden.streams.inventory.InventoryTopology;
 import io.costwarden.streams.launch.LaunchPolicyTopology;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +21,7 @@ public final class CostwardenTopology {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ResourceChange> changes = InventoryTopology.build(builder);
         LaunchPolicyTopology.build(changes, policies, meters);
+        IdleTopology.build(builder, changes, policies, meters);
         DecisionTopology.build(builder);
         return builder.build();
     }

@@ -7,6 +7,7 @@ import io.costwarden.app.kafka.KafkaCluster;
 import io.costwarden.app.roles.RecentActivity;
 import io.costwarden.app.roles.IngestRole;
 import io.costwarden.ingest.IngestReport;
+import io.costwarden.ingest.firehose.MetricStreamIngest;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.Finding;
 import io.costwarden.model.Json;
@@ -84,7 +85,16 @@ public class Demo {
         int records = 0;
         int accepted = 0;
         int rejected = 0;
+        int samples = 0;
         for (Input in : inputs) {
+            if (in.name().endsWith(".firehose.json")) {
+                // A recorded Firehose delivery of metric-stream datapoints, as /ingest/firehose receives it.
+                MetricStreamIngest.Report m = ingest.metricStreams().ingest(in.bytes());
+                samples += m.samples();
+                m.errors().forEach(e -> errors.add(in.name() + ": " + e));
+                rejected += m.errors().size();
+                continue;
+            }
             IngestReport r = ingest.cloudTrail().ingest("file:" + in.name(), in.bytes());
             records += r.records();
             accepted += r.accepted();
@@ -94,7 +104,7 @@ public class Demo {
             r.errors().forEach(e -> errors.add(in.name() + ": " + e));
         }
         replayed.put("files", inputs.size()).put("records", records).put("accepted", accepted)
-                .put("rejected", rejected);
+                .put("metricSamples", samples).put("rejected", rejected);
         replayed.set("byVerb", Json.mapper().valueToTree(byVerb));
         replayed.set("skipped", Json.mapper().valueToTree(skipped));
         replayed.set("errors", Json.mapper().valueToTree(errors));

@@ -70,7 +70,7 @@ final class PipelineProgress {
     }
 
     static List<Stage> stages(String streamsApplicationId, String actionsApplicationId) {
-        return List.of(new Stage(streamsApplicationId, List.of(Topics.EVENTS.name(), Topics.FINDINGS.name())),
+        return List.of(new Stage(streamsApplicationId, List.of(Topics.EVENTS.name(), Topics.METRICS.name(), Topics.FINDINGS.name())),
                 new Stage(actionsApplicationId, List.of(Topics.ACTIONS.name())));
     }
 }

@@ -10,11 +10,16 @@ import java.util.regex.Pattern;
  * What a launch must look like: required tags and allowed instance types (globs such as {@code g5.*}).
  * An empty list means that rule is not checked.
  */
-public record LaunchRule(List<String> requiredTags, List<String> allowedInstanceTypes) {
+public record LaunchRule(List<String> requiredTags, List<String> allowedInstanceTypes) implements Detector {
 
     public LaunchRule {
         requiredTags = List.copyOf(requiredTags);
         allowedInstanceTypes = List.copyOf(allowedInstanceTypes);
+    }
+
+    @Override
+    public String word() {
+        return "launch";
     }
 
     /** Every rule the resource breaks, as a sentence each; empty when it complies. */

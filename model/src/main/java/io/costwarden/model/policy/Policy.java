@@ -7,7 +7,8 @@ import io.costwarden.model.ResourceKind;
 /**
  * One policy from a policy file.
  *
+ * @param detect what decides, e.g. a {@link LaunchRule} or an {@link IdleRule}
  * @param origin where it was declared, {@code file:line}, so a finding can point back to its source
  */
-public record Policy(String name, ResourceKind resource, LaunchRule launch, ActionKind action, Mode mode, String origin) {
+public record Policy(String name, ResourceKind resource, Detector detect, ActionKind action, Mode mode, String origin) {
 }

@@ -9,6 +9,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -39,8 +41,10 @@ public final class PolicyFile {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ROOT_KEYS = Set.of("policies");
     private static final Set<String> POLICY_KEYS = Set.of("name", "resource", "detect", "action", "mode");
-    private static final Set<String> DETECTORS = Set.of("launch");
+    private static final Set<String> DETECTORS = Set.of("launch", "idle");
     private static final Set<String> LAUNCH_KEYS = Set.of("required-tags", "allowed-instance-types");
+    private static final Set<String> IDLE_KEYS = Set.of("for", "cpu-below", "gpu-below", "missing-data");
+    private static final Pattern DURATION = Pattern.compile("([0-9]+)(s|m|h|d)");
 
     private final String file;
     private final List<PolicyError> errors = new ArrayList<>();
@@ -142,7 +146,7 @@ public final class PolicyFile {
                 }
             }
         }
-        LaunchRule launch = null;
+        Detector detector = null;
         NodeTuple detect = keys.get("detect");
         if (detect == null) {
             error(node, "policy is missing 'detect'");
@@ -152,15 +156,18 @@ public final class PolicyFile {
                 error(detect.getValueNode(), "'detect' names exactly one detector, one of " + sorted(DETECTORS));
             }
             NodeTuple launchNode = detectors.get("launch");
+            NodeTuple idleNode = detectors.get("idle");
             if (launchNode != null) {
-                launch = launchRule(launchNode.getValueNode());
+                detector = launchRule(launchNode.getValueNode());
+            } else if (idleNode != null) {
+                detector = idleRule(idleNode.getValueNode());
             }
         }
-        if (errors.size() > before || name == null || resource == null || launch == null || action == null
+        if (errors.size() > before || name == null || resource == null || detector == null || action == null
                 || mode == null) {
             return Optional.empty();
         }
-        return Optional.of(new Policy(name, resource, launch, action, mode, file + ":" + (node.getStartMark().getLine() + 1)));
+        return Optional.of(new Policy(name, resource, detector, action, mode, file + ":" + (node.getStartMark().getLine() + 1)));
     }
 
     private LaunchRule launchRule(Node node) {
@@ -176,6 +183,86 @@ public final class PolicyFile {
             error(node, "'launch' needs at least one of required-tags, allowed-instance-types");
         }
         return new LaunchRule(tags, types);
+    }
+
+    private IdleRule idleRule(Node node) {
+        Map<String, NodeTuple> keys = mapping(node, "'idle'", IDLE_KEYS);
+        if (!(node instanceof MappingNode)) {
+            return null;
+        }
+        Duration duration = null;
+        if (!keys.containsKey("for")) {
+            error(node, "'idle' needs 'for': how long the resource must stay below every threshold, e.g. 60m");
+        } else {
+            duration = duration(keys.get("for").getValueNode(), "for");
+        }
+        Optional<Double> cpu = keys.containsKey("cpu-below") ? percent(keys.get("cpu-below").getValueNode(), "cpu-below") : Optional.empty();
+        Optional<Double> gpu = keys.containsKey("gpu-below") ? percent(keys.get("gpu-below").getValueNode(), "gpu-below") : Optional.empty();
+        if (!keys.containsKey("cpu-below") && !keys.containsKey("gpu-below")) {
+            error(node, "'idle' needs at least one signal: cpu-below, gpu-below");
+        }
+        IdleRule.MissingData missing = IdleRule.MissingData.ACTIVE;
+        if (keys.containsKey("missing-data")) {
+            String word = scalar(keys.get("missing-data").getValueNode(), "missing-data");
+            if (word != null) {
+                try {
+                    missing = IdleRule.MissingData.valueOf(word.toUpperCase(java.util.Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    error(keys.get("missing-data").getValueNode(), "unknown missing-data '" + word + "'"
+                            + didYouMean(word, List.of("idle", "active", "ignore")) + "; one of idle, active, ignore");
+                }
+            }
+        }
+        return duration == null ? null : new IdleRule(duration, cpu, gpu, missing);
+    }
+
+    /** {@code 90m}, {@code 2h}, {@code 1d}, or ISO-8601 {@code PT1H30M}; between a minute and 30 days. */
+    private Duration duration(Node node, String key) {
+        String v = scalar(node, key);
+        if (v == null) {
+            return null;
+        }
+        Duration d = null;
+        Matcher m = DURATION.matcher(v);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            d = switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        } else {
+            try {
+                d = Duration.parse(v);
+            } catch (java.time.format.DateTimeParseException e) {
+                error(node, "'" + key + "' is not a duration: '" + v + "' (write 90m, 2h, 1d or PT1H30M)");
+                return null;
+            }
+        }
+        if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(30)) > 0) {
+            error(node, "'" + key + "' must be between 1m and 30d, was " + v);
+            return null;
+        }
+        return d;
+    }
+
+    private Optional<Double> percent(Node node, String key) {
+        String v = scalar(node, key);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            double d = Double.parseDouble(v);
+            if (d <= 0 || d > 100) {
+                error(node, "'" + key + "' is a percentage above 0 and at most 100, was " + v);
+                return Optional.empty();
+            }
+            return Optional.of(d);
+        } catch (NumberFormatException e) {
+            error(node, "'" + key + "' must be a number (percent), was '" + v + "'");
+            return Optional.empty();
+        }
     }
 
     /** The mapping's entries by key; reports a non-mapping, unknown keys (with a suggestion) and duplicates. */

@@ -17,4 +17,9 @@ public record PolicySet(String source, String version, List<Policy> policies) {
     public List<Policy> forResource(ResourceKind kind) {
         return policies.stream().filter(p -> p.resource() == kind).toList();
     }
+
+    /** The policies for a kind whose detector is of the given type. */
+    public List<Policy> forResource(ResourceKind kind, Class<? extends Detector> detector) {
+        return policies.stream().filter(p -> p.resource() == kind && detector.isInstance(p.detect())).toList();
+    }
 }

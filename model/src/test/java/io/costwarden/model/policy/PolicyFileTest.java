@@ -32,7 +32,7 @@ class PolicyFileTest {
         assertThat(set.policies()).hasSize(2);
         Policy gpu = set.policies().get(0);
         assertThat(gpu.resource()).isEqualTo(ResourceKind.EC2_INSTANCE);
-        assertThat(gpu.launch().requiredTags()).containsExactly("team", "owner");
+        assertThat(((LaunchRule) gpu.detect()).requiredTags()).containsExactly("team", "owner");
         assertThat(gpu.action()).isEqualTo(ActionKind.STOP);
         assertThat(gpu.mode()).isEqualTo(Mode.ENFORCE);
         assertThat(gpu.origin()).isEqualTo("p.yaml:2");
@@ -92,6 +92,47 @@ class PolicyFileTest {
         assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
                 .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
                         .containsExactly("p.yaml:5:31: 'required-tags' must not be empty: leave it out to not check it"));
+    }
+
+    @Test
+    void readsAnIdleRule() throws InvalidPolicyException {
+        PolicySet set = PolicyFile.parse("p.yaml", """
+                policies:
+                  - name: idle-gpu-notebooks
+                    resource: sagemaker-notebook
+                    detect:
+                      idle:
+                        for: 90m
+                        cpu-below: 5
+                        gpu-below: 10
+                        missing-data: idle
+                    action: stop
+                """);
+        IdleRule idle = (IdleRule) set.policies().get(0).detect();
+        assertThat(idle.duration()).isEqualTo(java.time.Duration.ofMinutes(90));
+        assertThat(idle.cpuBelow()).contains(5.0);
+        assertThat(idle.gpuBelow()).contains(10.0);
+        assertThat(idle.missingData()).isEqualTo(IdleRule.MissingData.IDLE);
+    }
+
+    @Test
+    void idleRulesAreValidated() {
+        String text = """
+                policies:
+                  - name: a
+                    resource: ec2-instance
+                    detect:
+                      idle:
+                        for: soon
+                        cpu-below: 150
+                        missing-data: maybe
+                """;
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
+                        .containsExactly(
+                                "p.yaml:6:14: 'for' is not a duration: 'soon' (write 90m, 2h, 1d or PT1H30M)",
+                                "p.yaml:7:20: 'cpu-below' is a percentage above 0 and at most 100, was 150",
+                                "p.yaml:8:23: unknown missing-data 'maybe'; one of idle, active, ignore"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.costwarden.model.ResourceChange;
 import io.costwarden.model.ResourceEvent;
 import io.costwarden.model.Topics;
 import io.costwarden.model.Verb;
+import io.costwarden.model.policy.LaunchRule;
 import io.costwarden.model.policy.Policy;
 import io.costwarden.model.policy.PolicySet;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,8 +52,8 @@ public final class LaunchPolicyTopology {
     static List<Finding> check(ResourceChange change, PolicySet policies, MeterRegistry meters) {
         Resource r = change.resource();
         List<Finding> out = new ArrayList<>();
-        for (Policy p : policies.forResource(r.kind())) {
-            List<String> violations = p.launch().violations(r);
+        for (Policy p : policies.forResource(r.kind(), LaunchRule.class)) {
+            List<String> violations = ((LaunchRule) p.detect()).violations(r);
             if (violations.isEmpty()) {
                 continue;
             }

@@ -1,0 +1,243 @@
+package io.costwarden.streams.idle;
+
+import io.costwarden.model.Finding;
+import io.costwarden.model.FindingState;
+import io.costwarden.model.Ids;
+import io.costwarden.model.JsonSerde;
+import io.costwarden.model.MetricSample;
+import io.costwarden.model.Resource;
+import io.costwarden.model.ResourceChange;
+import io.costwarden.model.Topics;
+import io.costwarden.model.policy.IdleRule;
+import io.costwarden.model.policy.Policy;
+import io.costwarden.model.policy.PolicySet;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Idle resources: every configured signal below its threshold for the policy's whole duration.
+ *
+ * <p>Inventory changes (is it running, since when) and metric samples meet here by resource key, so the
+ * events and metrics topics must have the same partition count. A finding is checked on every sample,
+ * at the sample's time, and every {@link #CHECK_EVERY} on the wall clock for all running resources,
+ * because silence is a signal too: a resource that stops reporting gets no sample to check on.
+ *
+ * <p>A quiet run is reported once; its start is the finding's window, so the same data gives the same
+ * finding id. Activity or a stop ends the run; the next quiet run is a new finding.
+ */
+public final class IdleTopology {
+    public static final String DETECTOR = "idle";
+    public static final String STORE = "idle-state";
+    /** Often enough that silence is noticed within a minute; cheap, as it only walks this task's resources. */
+    public static final Duration CHECK_EVERY = Duration.ofSeconds(30);
+
+    private IdleTopology() {
+    }
+
+    /** One input of the detector: an inventory change or a metric sample. */
+    record Input(ResourceChange change, MetricSample sample) {
+    }
+
+    public static KStream<String, Finding> build(StreamsBuilder builder, KStream<String, ResourceChange> changes,
+            Supplier<PolicySet> policies, MeterRegistry meters) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                JsonSerde.of(IdleState.class)));
+        KStream<String, MetricSample> metrics = builder.stream(Topics.METRICS.name(),
+                Consumed.with(Topics.METRICS.keySerde(), Topics.METRICS.valueSerde()).withName("metrics"));
+        KStream<String, Finding> findings = changes.mapValues(c -> new Input(c, null), Named.as("idle-changes"))
+                .merge(metrics.filter((k, v) -> v != null, Named.as("idle-drop-tombstones"))
+                        .mapValues(s -> new Input(null, s), Named.as("idle-samples")), Named.as("idle-inputs"))
+                .process(() -> new Detect(policies, meters), Named.as("idle-detect"), STORE);
+        findings.to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
+                .withName("idle-findings"));
+        return findings;
+    }
+
+    static final class Detect implements Processor<String, Input, String, Finding> {
+        private final Supplier<PolicySet> policies;
+        private final MeterRegistry meters;
+        private ProcessorContext<String, Finding> context;
+        private KeyValueStore<String, IdleState> store;
+
+        Detect(Supplier<PolicySet> policies, MeterRegistry meters) {
+            this.policies = policies;
+            this.meters = meters;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Finding> context) {
+            this.context = context;
+            this.store = context.getStateStore(STORE);
+            context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> checkAll(Instant.ofEpochMilli(now)));
+        }
+
+        @Override
+        public void process(Record<String, Input> record) {
+            Input in = record.value();
+            IdleState state = in.change() != null ? onChange(in.change()) : onSample(in.sample());
+            if (state == null) {
+                return;
+            }
+            Instant at = in.change() != null ? in.change().event().time() : in.sample().time();
+            check(state, at);
+            store.put(state.resourceId(), state);
+        }
+
+        private IdleState onChange(ResourceChange change) {
+            Resource r = change.resource();
+            IdleState old = store.get(r.id());
+            boolean running = "running".equals(r.state()) || "pending".equals(r.state());
+            boolean wasRunning = old != null && old.running();
+            Instant since = old != null && wasRunning && running ? old.observedSince() : change.event().time();
+            IdleState s = new IdleState(r.id(), r.kind(), r.nativeId(), r.account(), r.region(), r, running, since,
+                    old == null ? null : old.lastSeen(), old == null ? null : old.lastActive(), old == null ? null : old.reported());
+            if (!running || !wasRunning) {
+                // A (re)start or a stop begins a new period: earlier activity and reports no longer apply.
+                s.lastActive().clear();
+                s.reported().clear();
+            }
+            return s;
+        }
+
+        private IdleState onSample(MetricSample m) {
+            String signal = switch (m.metric()) {
+                case IdleRule.CPU_METRIC -> "cpu";
+                case IdleRule.GPU_METRIC -> "gpu";
+                default -> null;
+            };
+            if (signal == null) {
+                return null;
+            }
+            IdleState old = store.get(m.resourceId());
+            IdleState s = old != null ? old : new IdleState(m.resourceId(), m.kind(), m.dimensions().getOrDefault(
+                    m.kind() == io.costwarden.model.ResourceKind.EC2_INSTANCE ? "InstanceId" : "NotebookInstanceName", ""),
+                    m.account(), m.region(), null, true, m.time(), null, null, null);
+            if (!s.running() && s.resource() != null) {
+                return null;
+            }
+            s.lastSeen().merge(signal, m.time(), IdleTopology::later);
+            for (Policy p : policies.get().forResource(s.kind(), IdleRule.class)) {
+                IdleRule rule = (IdleRule) p.detect();
+                Optional<Double> threshold = signal.equals("cpu") ? rule.cpuBelow() : rule.gpuBelow();
+                // The period's maximum: a burst inside the period is activity. For GPUs each index is its
+                // own sample, so any busy GPU makes the instance active.
+                if (threshold.isPresent() && m.max() >= threshold.get()) {
+                    s.lastActive().merge(p.name() + "|" + signal, m.time(), IdleTopology::later);
+                }
+            }
+            return s;
+        }
+
+        private void checkAll(Instant now) {
+            List<IdleState> changed = new ArrayList<>();
+            try (KeyValueIterator<String, IdleState> it = store.all()) {
+                it.forEachRemaining(kv -> {
+                    if (kv.value.running() && check(kv.value, now)) {
+                        changed.add(kv.value);
+                    }
+                });
+            }
+            changed.forEach(s -> store.put(s.resourceId(), s));
+        }
+
+        /**
+         * Emits a finding for every policy whose quiet run has lasted its duration and is not yet reported;
+         * records it in {@code s}. True when it emitted anything.
+         */
+        private boolean check(IdleState s, Instant at) {
+            if (!s.running()) {
+                return false;
+            }
+            boolean emitted = false;
+            PolicySet set = policies.get();
+            for (Policy p : set.forResource(s.kind(), IdleRule.class)) {
+                IdleRule rule = (IdleRule) p.detect();
+                Optional<Instant> quietSince = quietSince(s, p.name(), rule, at);
+                if (quietSince.isEmpty() || Duration.between(quietSince.get(), at).compareTo(rule.duration()) < 0) {
+                    continue;
+                }
+                if (quietSince.get().equals(s.reported().get(p.name()))) {
+                    continue;
+                }
+                s.reported().put(p.name(), quietSince.get());
+                context.forward(new Record<>(s.resourceId(), finding(s, p, set.version(), rule, quietSince.get(), at),
+                        at.toEpochMilli()));
+                meters.counter("costwarden.findings", "policy", p.name(), "detector", DETECTOR, "state", "open").increment();
+                emitted = true;
+            }
+            return emitted;
+        }
+
+        /**
+         * When the current quiet run began, or empty when there is no verdict (missing data the policy
+         * ignores) or the resource is active (missing data the policy counts as activity).
+         */
+        static Optional<Instant> quietSince(IdleState s, String policy, IdleRule rule, Instant at) {
+            Instant since = s.observedSince();
+            for (var signal : Map.of("cpu", rule.cpuBelow(), "gpu", rule.gpuBelow()).entrySet()) {
+                if (signal.getValue().isEmpty()) {
+                    continue;
+                }
+                // GPU-aware: a resource the inventory knows has no GPU is judged on its other signals.
+                if (signal.getKey().equals("gpu") && s.resource() != null && s.resource().gpuCount() == 0
+                        && !s.resource().instanceType().isEmpty()) {
+                    continue;
+                }
+                Instant seen = s.lastSeen().get(signal.getKey());
+                boolean silent = seen == null || Duration.between(seen, at).compareTo(rule.duration()) >= 0;
+                if (silent && rule.missingData() == IdleRule.MissingData.ACTIVE) {
+                    return Optional.empty();
+                }
+                if (silent && rule.missingData() == IdleRule.MissingData.IGNORE) {
+                    return Optional.empty();
+                }
+                Instant active = s.lastActive().get(policy + "|" + signal.getKey());
+                if (active != null && active.isAfter(since)) {
+                    since = active;
+                }
+            }
+            return Optional.of(since);
+        }
+
+        private static Finding finding(IdleState s, Policy p, String version, IdleRule rule, Instant quietSince, Instant at) {
+            Resource r = s.resource();
+            List<String> signals = new ArrayList<>();
+            rule.cpuBelow().ifPresent(t -> signals.add("CPU below " + fmt(t) + "%"));
+            rule.gpuBelow().ifPresent(t -> signals.add("every GPU below " + fmt(t) + "%"));
+            String violation = "idle for " + Duration.between(quietSince, at).toMinutes() + " min (since " + quietSince
+                    + "; policy: " + rule.duration().toMinutes() + " min): " + String.join(", ", signals);
+            return new Finding(Finding.SCHEMA_VERSION, Ids.finding(p.name(), s.resourceId(), "idle:" + quietSince.toEpochMilli()),
+                    p.name(), version, DETECTOR, FindingState.OPEN, s.resourceId(), s.kind(), s.nativeId(), s.account(),
+                    s.region(), r == null ? "" : r.instanceType(), r == null ? 0 : r.gpuCount(),
+                    r == null ? "" : r.launchedBy(), r == null ? Map.of() : r.tags(), List.of(violation), p.action(), p.mode(),
+                    at, "idle:" + quietSince.toEpochMilli());
+        }
+
+        private static String fmt(double d) {
+            return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+        }
+    }
+
+    static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+}
