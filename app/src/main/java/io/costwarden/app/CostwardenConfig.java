@@ -104,6 +104,10 @@ public interface CostwardenConfig {
          */
         Optional<String> firehoseAccessKey();
 
+        /** The output format of the metric stream feeding /ingest/firehose: {@code json} or {@code opentelemetry1.0}. */
+        @WithDefault("json")
+        String metricStreamFormat();
+
         CloudTrailQueue cloudtrailQueue();
 
         /**

@@ -8,6 +8,7 @@ import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.ParseResult;
 import io.costwarden.ingest.RecordError;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
+import io.costwarden.ingest.metrics.MetricStreamFormat;
 import io.costwarden.ingest.metrics.MetricStreamJson;
 import io.costwarden.model.InstanceCatalog;
 import io.costwarden.model.MetricSample;
@@ -99,7 +100,7 @@ public class IngestParseBenchmark {
     @Benchmark
     @OperationsPerInvocation(N)
     public void metricLinesParseAndNormalise(Blackhole bh) {
-        metricStreams.read(metricLines, "records[0]", new MetricStreamJson.Sink() {
+        metricStreams.read(metricLines, "records[0]", new MetricStreamFormat.Sink() {
             @Override
             public void sample(MetricSample s) {
                 bh.consume(s);

@@ -7,6 +7,9 @@ import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
 import io.costwarden.ingest.firehose.MetricStreamIngest;
+import io.costwarden.ingest.metrics.MetricStreamFormat;
+import io.costwarden.ingest.metrics.MetricStreamJson;
+import io.costwarden.ingest.metrics.MetricStreamOtel;
 import io.costwarden.ingest.s3sqs.CloudTrailQueuePoller;
 import io.quarkus.runtime.StartupEvent;
 import org.jboss.logging.Logger;
@@ -60,7 +63,13 @@ public class IngestRole {
 
     public synchronized MetricStreamIngest metricStreams() {
         if (metricStreams == null) {
-            metricStreams = new MetricStreamIngest(limits(), publisher(), meters, Clock.systemUTC());
+            MetricStreamFormat format = switch (config.ingest().metricStreamFormat()) {
+                case "json" -> new MetricStreamJson(limits(), Clock.systemUTC());
+                case "opentelemetry1.0" -> new MetricStreamOtel(Clock.systemUTC());
+                default -> throw new IllegalStateException("costwarden.ingest.metric-stream-format: unknown format '"
+                        + config.ingest().metricStreamFormat() + "'; json or opentelemetry1.0 (as the metric stream's OutputFormat)");
+            };
+            metricStreams = new MetricStreamIngest(limits(), format, publisher(), meters, Clock.systemUTC());
         }
         return metricStreams;
     }

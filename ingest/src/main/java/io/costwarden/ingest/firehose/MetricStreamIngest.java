@@ -5,6 +5,7 @@ import io.costwarden.ingest.InputDecoder;
 import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.RecordError;
+import io.costwarden.ingest.metrics.MetricStreamFormat;
 import io.costwarden.ingest.metrics.MetricStreamJson;
 import io.costwarden.model.MetricSample;
 import io.costwarden.model.Topics;
@@ -23,7 +24,7 @@ public final class MetricStreamIngest {
     public static final String SOURCE = "http:/ingest/firehose";
 
     private final InputLimits limits;
-    private final MetricStreamJson parser;
+    private final MetricStreamFormat parser;
     private final KafkaPublisher publisher;
     private final MeterRegistry meters;
     private final Clock clock;
@@ -33,8 +34,14 @@ public final class MetricStreamIngest {
     }
 
     public MetricStreamIngest(InputLimits limits, KafkaPublisher publisher, MeterRegistry meters, Clock clock) {
+        this(limits, new MetricStreamJson(limits, clock), publisher, meters, clock);
+    }
+
+    /** @param format the output format the metric stream is configured with: JSON or OpenTelemetry 1.0 */
+    public MetricStreamIngest(InputLimits limits, MetricStreamFormat format, KafkaPublisher publisher, MeterRegistry meters,
+            Clock clock) {
         this.limits = limits;
-        this.parser = new MetricStreamJson(limits);
+        this.parser = format;
         this.publisher = publisher;
         this.meters = meters;
         this.clock = clock;
@@ -57,7 +64,7 @@ public final class MetricStreamIngest {
         List<MetricSample> samples = new ArrayList<>();
         Map<String, Integer> skipped = new TreeMap<>();
         List<RecordError> errors = new ArrayList<>();
-        MetricStreamJson.Sink sink = new MetricStreamJson.Sink() {
+        MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
             @Override
             public void sample(MetricSample s) {
                 samples.add(s);

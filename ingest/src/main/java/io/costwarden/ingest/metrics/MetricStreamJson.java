@@ -12,6 +12,7 @@ import io.costwarden.ingest.RecordError;
 import io.costwarden.model.MetricSample;
 import io.costwarden.model.ResourceKind;
 import java.io.IOException;
+import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -25,31 +26,32 @@ import java.util.regex.Pattern;
  * tracks ({@code InstanceId}: an EC2 instance; {@code NotebookInstanceName}: a SageMaker notebook);
  * other metrics are counted as skipped. Extra statistics (percentiles) are ignored.
  */
-public final class MetricStreamJson {
+public final class MetricStreamJson implements MetricStreamFormat {
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{1,12}");
     private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
+    private static final Instant EARLIEST = Instant.parse("2006-01-01T00:00:00Z");
+    /** Metric streams deliver within minutes; an hour of clock skew is generous. */
+    static final java.time.Duration MAX_AHEAD = java.time.Duration.ofHours(1);
 
     private final ObjectMapper mapper;
+    private final Clock clock;
 
     public MetricStreamJson(InputLimits limits) {
+        this(limits, Clock.systemUTC());
+    }
+
+    public MetricStreamJson(InputLimits limits, Clock clock) {
+        this.clock = clock;
         this.mapper = new ObjectMapper(JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(limits.maxNestingDepth()).build())
                 .build()).enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
-
-    /** Every sink a parse writes to; shared across the records of one delivery. */
-    public interface Sink {
-        void sample(MetricSample s);
-
-        void skip(String reason);
-
-        void error(RecordError e);
     }
 
     /**
      * Reads every datapoint in {@code data}; {@code where} prefixes error locations, e.g. {@code records[2]}.
      * Newline-delimited data is read line by line, so a broken line loses only itself.
      */
+    @Override
     public void read(byte[] data, String where, Sink sink) {
         if (new String(data, StandardCharsets.UTF_8).isBlank()) {
             sink.error(new RecordError(where, "empty record: no datapoints", ""));
@@ -118,7 +120,7 @@ public final class MetricStreamJson {
         }
     }
 
-    private static void datapoint(JsonNode d, Sink sink) throws InvalidDatapoint {
+    private void datapoint(JsonNode d, Sink sink) throws InvalidDatapoint {
         if (!d.isObject()) {
             throw new InvalidDatapoint("", "expected a JSON object");
         }
@@ -135,6 +137,12 @@ public final class MetricStreamJson {
         JsonNode ts = d.get("timestamp");
         if (ts == null || !ts.canConvertToLong() || !ts.isIntegralNumber()) {
             throw new InvalidDatapoint("timestamp", ts == null ? "missing" : "expected epoch milliseconds, found " + ts);
+        }
+        Instant time = Instant.ofEpochMilli(ts.asLong());
+        if (time.isBefore(EARLIEST) || time.isAfter(clock.instant().plus(MAX_AHEAD))) {
+            // A datapoint from the future would hide silence and make idle time appear at once.
+            throw new InvalidDatapoint("timestamp", "implausible time " + time + " (before 2006 or more than "
+                    + MAX_AHEAD.toMinutes() + " min ahead of this clock)");
         }
         Map<String, String> dims = new LinkedHashMap<>();
         JsonNode dimensions = d.path("dimensions");
@@ -168,7 +176,7 @@ public final class MetricStreamJson {
             return;
         }
         sink.sample(new MetricSample(MetricSample.SCHEMA_VERSION, kind.arn(region, account, nativeId), kind, account,
-                region, namespace, metric, dims, Instant.ofEpochMilli(ts.asLong()), stats[0], stats[1], stats[2], stats[3],
+                region, namespace, metric, dims, time, stats[0], stats[1], stats[2], stats[3],
                 d.path("unit").asText(""), d.path("metric_stream_name").asText("")));
     }
 

@@ -6,6 +6,7 @@ import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.ParseResult;
 import io.costwarden.ingest.RecordError;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
+import io.costwarden.ingest.metrics.MetricStreamFormat;
 import io.costwarden.ingest.metrics.MetricStreamJson;
 import io.costwarden.ingest.metrics.MetricStreamJsonTest;
 import io.costwarden.model.InstanceCatalog;
@@ -81,7 +82,7 @@ class HostileInputTest {
         String good = MetricStreamJsonTest.sample("cwmetricstream_single_record.json");
         List<MetricSample> samples = new ArrayList<>();
         List<RecordError> errors = new ArrayList<>();
-        MetricStreamJson.Sink sink = new MetricStreamJson.Sink() {
+        MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
             @Override
             public void sample(MetricSample s) {
                 samples.add(s);

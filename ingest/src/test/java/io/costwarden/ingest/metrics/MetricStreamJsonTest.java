@@ -22,7 +22,7 @@ public class MetricStreamJsonTest {
     private final List<MetricSample> samples = new ArrayList<>();
     private final Map<String, Integer> skipped = new TreeMap<>();
     private final List<RecordError> errors = new ArrayList<>();
-    private final MetricStreamJson.Sink sink = new MetricStreamJson.Sink() {
+    private final MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
         @Override
         public void sample(MetricSample s) {
             samples.add(s);
