@@ -40,6 +40,8 @@ public class IngestRole {
     private CloudTrailIngest cloudTrail;
     private MetricStreamIngest metricStreams;
     private CloudTrailQueuePoller poller;
+    private Thread pollerThread;
+    private boolean stopped;
     private SqsClient sqs;
     private S3Client s3;
 
@@ -79,6 +81,9 @@ public class IngestRole {
     }
 
     private KafkaPublisher publisher() {
+        if (stopped) {
+            throw new IllegalStateException("shutting down: ingest takes no more input");
+        }
         if (publisher == null) {
             publisher = new KafkaPublisher(kafka.bootstrapServers(), Map.copyOf(kafka.clientSettings()),
                     config.ingest().ackTimeout());
@@ -104,9 +109,9 @@ public class IngestRole {
             poller = new CloudTrailQueuePoller(sqs, s3, cloudTrail(), publisher(), new CloudTrailQueuePoller.Settings(url,
                     q.visibilityTimeout(), q.waitTime(), q.maxReceives()), meters, Clock.systemUTC());
         }
-        Thread t = new Thread(poller::run, "costwarden-cloudtrail-queue");
-        t.setDaemon(true);
-        t.start();
+        pollerThread = new Thread(poller::run, "costwarden-cloudtrail-queue");
+        pollerThread.setDaemon(true);
+        pollerThread.start();
         LOG.infof("polling %s for CloudTrail log files", url);
     }
 
@@ -120,9 +125,28 @@ public class IngestRole {
         throw new IllegalStateException("costwarden.ingest.cloudtrail-queue.region is needed: no region in " + queueUrl);
     }
 
-    synchronized void stop(@Observes @Priority(10) ShutdownEvent event) {
+    void stop(@Observes @Priority(10) ShutdownEvent event) {
+        Thread t;
+        synchronized (this) {
+            stopped = true;
+            t = pollerThread;
+            if (poller != null) {
+                poller.close();
+            }
+        }
+        if (t != null) {
+            // Let the message in hand finish (bounded by a long poll and one file), then close its clients.
+            try {
+                t.join(config.ingest().cloudtrailQueue().waitTime().toMillis() + 30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeClients();
+    }
+
+    private synchronized void closeClients() {
         if (poller != null) {
-            poller.close();
             sqs.close();
             s3.close();
             poller = null;

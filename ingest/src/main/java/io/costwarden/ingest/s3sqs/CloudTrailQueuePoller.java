@@ -70,13 +70,16 @@ public final class CloudTrailQueuePoller implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Polls until {@link #close()}; a failing receive is logged and retried after a pause. */
+    /** Polls until {@link #close()}; a failing receive is logged and retried after a pause, never fatal. */
     public void run() {
         while (running) {
             try {
                 pollOnce();
-            } catch (SdkException e) {
-                LOG.warn("receiving from {} failed: {}; retrying in 5 s", settings.queueUrl(), e.getMessage());
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn("polling {} failed: {}; retrying in 5 s", settings.queueUrl(), e.toString());
                 pause(Duration.ofSeconds(5));
             }
         }
@@ -88,12 +91,32 @@ public final class CloudTrailQueuePoller implements AutoCloseable {
                 .maxNumberOfMessages(10).waitTimeSeconds((int) settings.waitTime().toSeconds())
                 .visibilityTimeout((int) settings.visibilityTimeout().toSeconds())
                 .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT).build()).messages();
-        return messages.stream().map(this::handle).toList();
+        // Every message of the batch stays hidden until it is handled, not only the one in hand.
+        List<ScheduledFuture<?>> keepHidden = messages.stream().<ScheduledFuture<?>>map(m -> heartbeats.scheduleAtFixedRate(
+                () -> extend(m), settings.visibilityTimeout().toMillis() / 2, settings.visibilityTimeout().toMillis() / 2,
+                TimeUnit.MILLISECONDS)).toList();
+        List<Outcome> outcomes = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < messages.size(); i++) {
+                outcomes.add(handle(messages.get(i)));
+                keepHidden.get(i).cancel(false);
+            }
+        } finally {
+            keepHidden.forEach(h -> h.cancel(false));
+        }
+        return outcomes;
     }
 
     Outcome handle(Message m) {
-        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> extend(m),
-                settings.visibilityTimeout().toMillis() / 2, settings.visibilityTimeout().toMillis() / 2, TimeUnit.MILLISECONDS);
+        Outcome outcome = ingestAll(m);
+        if (outcome == Outcome.DELETED) {
+            delete(m, Outcome.DELETED);
+        }
+        return outcome;
+    }
+
+    /** DELETED means every file is in Kafka and the message may go; the caller deletes it. */
+    private Outcome ingestAll(Message m) {
         try {
             List<ObjectRef> objects = QueueMessage.objects(m.body());
             for (ObjectRef o : objects) {
@@ -107,22 +130,19 @@ public final class CloudTrailQueuePoller implements AutoCloseable {
                 meters.counter("costwarden.s3.objects", "outcome", "ingested").increment();
                 LOG.debug("{}: {} events, {} rejected", o, report.accepted(), report.rejected());
             }
-            delete(m, Outcome.DELETED);
             return Outcome.DELETED;
         } catch (QueueMessage.Invalid e) {
             // Retrying cannot fix a message we cannot read.
             return deadLetter(m, "unreadable queue message: " + e.getMessage());
-        } catch (KafkaPublisher.NotDurable | SdkException e) {
+        } catch (KafkaPublisher.NotDurable | RuntimeException e) {
             int receives = receiveCount(m);
             if (receives >= settings.maxReceives()) {
                 return deadLetter(m, "failed " + receives + " times, last: " + e.getMessage());
             }
             LOG.warn("message {} failed (receive {} of {}), left for redelivery: {}", m.messageId(), receives,
-                    settings.maxReceives(), e.getMessage());
+                    settings.maxReceives(), e.toString());
             meters.counter("costwarden.sqs.messages", "outcome", "retry-later").increment();
             return Outcome.RETRY_LATER;
-        } finally {
-            heartbeat.cancel(false);
         }
     }
 
@@ -141,9 +161,17 @@ public final class CloudTrailQueuePoller implements AutoCloseable {
         return Outcome.DEAD_LETTERED;
     }
 
+    /**
+     * A failed delete is only logged: the message comes back and its files are ingested again, which the
+     * streams role drops as redeliveries (same event ids).
+     */
     private void delete(Message m, Outcome outcome) {
-        sqs.deleteMessage(b -> b.queueUrl(settings.queueUrl()).receiptHandle(m.receiptHandle()));
-        meters.counter("costwarden.sqs.messages", "outcome", outcome.name().toLowerCase().replace('_', '-')).increment();
+        try {
+            sqs.deleteMessage(b -> b.queueUrl(settings.queueUrl()).receiptHandle(m.receiptHandle()));
+            meters.counter("costwarden.sqs.messages", "outcome", outcome.name().toLowerCase().replace('_', '-')).increment();
+        } catch (SdkException e) {
+            LOG.warn("cannot delete message {} ({}); it will be redelivered: {}", m.messageId(), outcome, e.getMessage());
+        }
     }
 
     private void extend(Message m) {
@@ -174,9 +202,10 @@ public final class CloudTrailQueuePoller implements AutoCloseable {
         }
     }
 
+    /** Stops polling; the message in hand is finished or left to reappear, then the heartbeats stop. */
     @Override
     public void close() {
         running = false;
-        heartbeats.shutdownNow();
+        heartbeats.shutdown();
     }
 }

@@ -77,8 +77,12 @@ public final class QueueMessage {
         if (!key.isTextual() || key.asText().isBlank()) {
             throw new Invalid(where + ": missing object key");
         }
-        String k = urlEncoded ? URLDecoder.decode(key.asText(), StandardCharsets.UTF_8) : key.asText();
-        return new ObjectRef(bucket.asText(), k);
+        try {
+            String k = urlEncoded ? URLDecoder.decode(key.asText(), StandardCharsets.UTF_8) : key.asText();
+            return new ObjectRef(bucket.asText(), k);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(where + ": object key is not URL-encoded as S3 notifications are: " + e.getMessage());
+        }
     }
 
     private static JsonNode json(String body) throws Invalid {

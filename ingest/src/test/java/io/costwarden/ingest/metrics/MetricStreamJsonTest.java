@@ -100,6 +100,14 @@ public class MetricStreamJsonTest {
     }
 
     @Test
+    void aDatapointFromTheFutureIsRefused() {
+        String future = sample("cwmetricstream_single_record.json").replace("1611929698000", "4102444800000");
+        parser.read(future.getBytes(StandardCharsets.UTF_8), "records[0]", sink);
+        assertThat(samples).isEmpty();
+        assertThat(errors).singleElement().satisfies(e -> assertThat(e.describe()).contains("timestamp: implausible time"));
+    }
+
+    @Test
     void nonJsonDataIsAnError() {
         parser.read("hello".getBytes(StandardCharsets.UTF_8), "records[0]", sink);
         assertThat(errors).singleElement().satisfies(e -> assertThat(e.message()).startsWith("not JSON"));

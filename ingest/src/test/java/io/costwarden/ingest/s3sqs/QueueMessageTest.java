@@ -57,6 +57,12 @@ class QueueMessageTest {
     }
 
     @Test
+    void aKeyThatIsNotUrlEncodedIsAnInvalidMessageNotACrash() {
+        assertThatThrownBy(() -> QueueMessage.objects(s3Notification("trail-bucket", "AWSLogs/%zz.json.gz")))
+                .isInstanceOf(QueueMessage.Invalid.class).hasMessageContaining("not URL-encoded");
+    }
+
+    @Test
     void anythingElseIsRefusedSayingWhatWasThere() {
         assertThatThrownBy(() -> QueueMessage.objects("{\"hello\":1}")).isInstanceOf(QueueMessage.Invalid.class)
                 .hasMessageContaining("top-level fields: hello");

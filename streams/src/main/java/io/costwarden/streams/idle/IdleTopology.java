@@ -49,6 +49,8 @@ public final class IdleTopology {
     public static final String STORE = "idle-state";
     /** Often enough that silence is noticed within a minute; cheap, as it only walks this task's resources. */
     public static final Duration CHECK_EVERY = Duration.ofSeconds(30);
+    /** A resource known only from its metrics is forgotten this long after its longest idle duration of silence. */
+    static final Duration METRICS_ONLY_RETENTION = Duration.ofDays(1);
 
     private IdleTopology() {
     }
@@ -105,14 +107,25 @@ public final class IdleTopology {
         private IdleState onChange(ResourceChange change) {
             Resource r = change.resource();
             IdleState old = store.get(r.id());
-            boolean running = "running".equals(r.state()) || "pending".equals(r.state());
-            boolean wasRunning = old != null && old.running();
+            if ("terminated".equals(r.state())) {
+                // Gone for good: nothing left to watch, and the store must not grow with history.
+                store.delete(r.id());
+                return null;
+            }
+            boolean wasRunning = old == null || old.running();
+            boolean running = switch (r.state()) {
+                case "stopped" -> false;
+                case "running", "pending" -> true;
+                // A resource first seen through a tag or a modification predates Costwarden: keep what the
+                // metrics said, and assume it runs until told otherwise.
+                default -> wasRunning;
+            };
             Instant since = old != null && wasRunning && running ? old.observedSince() : change.event().time();
             IdleState s = new IdleState(r.id(), r.kind(), r.nativeId(), r.account(), r.region(), r, running, since,
                     old == null ? null : old.lastSeen(), old == null ? null : old.lastActive(), old == null ? null : old.reported());
-            if (!running || !wasRunning) {
-                // A (re)start or a stop begins a new period: earlier activity and reports no longer apply.
-                s.lastActive().clear();
+            if (running != wasRunning) {
+                // A start or a stop begins a new period; quiet time never counts from before observedSince, so
+                // activity already recorded (metrics often arrive before CloudTrail's start) can stay.
                 s.reported().clear();
             }
             return s;
@@ -131,9 +144,7 @@ public final class IdleTopology {
             IdleState s = old != null ? old : new IdleState(m.resourceId(), m.kind(), m.dimensions().getOrDefault(
                     m.kind() == io.costwarden.model.ResourceKind.EC2_INSTANCE ? "InstanceId" : "NotebookInstanceName", ""),
                     m.account(), m.region(), null, true, m.time(), null, null, null);
-            if (!s.running() && s.resource() != null) {
-                return null;
-            }
+            // Kept even while the inventory says stopped: CloudTrail's start can trail the first datapoints.
             s.lastSeen().merge(signal, m.time(), IdleTopology::later);
             for (Policy p : policies.get().forResource(s.kind(), IdleRule.class)) {
                 IdleRule rule = (IdleRule) p.detect();
@@ -149,14 +160,26 @@ public final class IdleTopology {
 
         private void checkAll(Instant now) {
             List<IdleState> changed = new ArrayList<>();
+            List<String> expired = new ArrayList<>();
+            Duration keep = longestIdleDuration().plus(METRICS_ONLY_RETENTION);
             try (KeyValueIterator<String, IdleState> it = store.all()) {
                 it.forEachRemaining(kv -> {
-                    if (kv.value.running() && check(kv.value, now)) {
-                        changed.add(kv.value);
+                    IdleState s = kv.value;
+                    if (s.resource() == null && s.lastSeen().values().stream().allMatch(t -> t.isBefore(now.minus(keep)))) {
+                        // Known only from metrics, and silent for long: the instance is gone.
+                        expired.add(kv.key);
+                    } else if (s.running() && check(s, now)) {
+                        changed.add(s);
                     }
                 });
             }
             changed.forEach(s -> store.put(s.resourceId(), s));
+            expired.forEach(store::delete);
+        }
+
+        private Duration longestIdleDuration() {
+            return policies.get().policies().stream().filter(p -> p.detect() instanceof IdleRule)
+                    .map(p -> ((IdleRule) p.detect()).duration()).max(Duration::compareTo).orElse(Duration.ZERO);
         }
 
         /**
@@ -172,7 +195,10 @@ public final class IdleTopology {
             for (Policy p : set.forResource(s.kind(), IdleRule.class)) {
                 IdleRule rule = (IdleRule) p.detect();
                 Optional<Instant> quietSince = quietSince(s, p.name(), rule, at);
-                if (quietSince.isEmpty() || Duration.between(quietSince.get(), at).compareTo(rule.duration()) < 0) {
+                // Quiet is only known up to the newest data: metrics arrive minutes late, and activity not yet
+                // delivered must not count as quiet. Silence itself is judged at `at` (see quietSince).
+                Instant knownUntil = knownUntil(s, rule, at);
+                if (quietSince.isEmpty() || Duration.between(quietSince.get(), knownUntil).compareTo(rule.duration()) < 0) {
                     continue;
                 }
                 if (quietSince.get().equals(s.reported().get(p.name()))) {
@@ -187,30 +213,42 @@ public final class IdleTopology {
             return emitted;
         }
 
+        /** The oldest of the newest datapoints of the rule's signals that have data, capped at {@code at}. */
+        static Instant knownUntil(IdleState s, IdleRule rule, Instant at) {
+            Instant until = at;
+            for (var signal : signals(s, rule)) {
+                Instant seen = s.lastSeen().get(signal);
+                if (seen != null && Duration.between(seen, at).compareTo(rule.duration()) < 0 && seen.isBefore(until)) {
+                    until = seen;
+                }
+            }
+            return until;
+        }
+
+        /** The rule's signals that apply to this resource (GPU only where it has GPUs, as far as known). */
+        static List<String> signals(IdleState s, IdleRule rule) {
+            List<String> out = new ArrayList<>();
+            rule.cpuBelow().ifPresent(t -> out.add("cpu"));
+            boolean knownWithoutGpu = s.resource() != null && s.resource().gpuCount() == 0 && !s.resource().instanceType().isEmpty();
+            if (rule.gpuBelow().isPresent() && !knownWithoutGpu) {
+                out.add("gpu");
+            }
+            return out;
+        }
+
         /**
          * When the current quiet run began, or empty when there is no verdict (missing data the policy
          * ignores) or the resource is active (missing data the policy counts as activity).
          */
         static Optional<Instant> quietSince(IdleState s, String policy, IdleRule rule, Instant at) {
             Instant since = s.observedSince();
-            for (var signal : Map.of("cpu", rule.cpuBelow(), "gpu", rule.gpuBelow()).entrySet()) {
-                if (signal.getValue().isEmpty()) {
-                    continue;
-                }
-                // GPU-aware: a resource the inventory knows has no GPU is judged on its other signals.
-                if (signal.getKey().equals("gpu") && s.resource() != null && s.resource().gpuCount() == 0
-                        && !s.resource().instanceType().isEmpty()) {
-                    continue;
-                }
-                Instant seen = s.lastSeen().get(signal.getKey());
+            for (String signal : signals(s, rule)) {
+                Instant seen = s.lastSeen().get(signal);
                 boolean silent = seen == null || Duration.between(seen, at).compareTo(rule.duration()) >= 0;
-                if (silent && rule.missingData() == IdleRule.MissingData.ACTIVE) {
+                if (silent && rule.missingData() != IdleRule.MissingData.IDLE) {
                     return Optional.empty();
                 }
-                if (silent && rule.missingData() == IdleRule.MissingData.IGNORE) {
-                    return Optional.empty();
-                }
-                Instant active = s.lastActive().get(policy + "|" + signal.getKey());
+                Instant active = s.lastActive().get(policy + "|" + signal);
                 if (active != null && active.isAfter(since)) {
                     since = active;
                 }

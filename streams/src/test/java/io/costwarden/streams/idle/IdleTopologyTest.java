@@ -140,6 +140,47 @@ class IdleTopologyTest {
     }
 
     @Test
+    void theWallClockCheckWaitsForDataThatIsStillOnItsWay() throws InvalidPolicyException {
+        start("active");
+        minutes(1, 50, 1, 0, 0, 0, 0);
+        // Metrics lag by minutes: at 65 min of wall clock only 50 minutes are known quiet.
+        driver.advanceWallClockTime(Duration.ofMinutes(65));
+        assertThat(findings.isEmpty()).isTrue();
+        minutes(51, 60, 1, 0, 0, 0, 0);
+        assertThat(findings.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aResourceFirstSeenThroughATagIsStillWatched() throws InvalidPolicyException {
+        start("active");
+        ResourceEvent tag = event("CreateTags", Verb.TAG, "i-old", "", 0, Map.of("team", "x"), T0.toString());
+        events.pipeInput(tag.resourceId(), tag);
+        for (int m = 1; m <= 61; m++) {
+            MetricSample s = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-old"), ResourceKind.EC2_INSTANCE, ACCOUNT,
+                    REGION, "AWS/EC2", "CPUUtilization", Map.of("InstanceId", "i-old"), T0.plus(Duration.ofMinutes(m)),
+                    0.5, 1, 1, 1, "Percent", "s");
+            metrics.pipeInput(s.resourceId(), s);
+            MetricSample g = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-old"), ResourceKind.EC2_INSTANCE, ACCOUNT,
+                    REGION, "CWAgent", "nvidia_smi_utilization_gpu", Map.of("InstanceId", "i-old", "index", "0"),
+                    T0.plus(Duration.ofMinutes(m)), 0, 0, 0, 1, "Percent", "s");
+            metrics.pipeInput(g.resourceId(), g);
+        }
+        // Its state is "unknown" (no launch seen), yet it runs: its metrics say so.
+        assertThat(findings.readValuesToList()).singleElement().satisfies(f -> assertThat(f.resourceId()).isEqualTo(arn("i-old")));
+    }
+
+    @Test
+    void aTerminatedResourceIsForgotten() throws InvalidPolicyException {
+        start("idle");
+        minutes(1, 5, 1, 0, 0, 0, 0);
+        ResourceEvent gone = event("TerminateInstances", Verb.TERMINATE, "i-gpu", "", 0, Map.of(), T0.plus(Duration.ofMinutes(6)).toString());
+        events.pipeInput(gone.resourceId(), gone);
+        assertThat((Object) driver.getKeyValueStore(IdleTopology.STORE).get(arn("i-gpu"))).isNull();
+        driver.advanceWallClockTime(Duration.ofHours(3));
+        assertThat(findings.isEmpty()).isTrue();
+    }
+
+    @Test
     void aStoppedResourceIsNeverIdle() throws InvalidPolicyException {
         start("idle");
         minutes(1, 30, 1, 0, 0, 0, 0);
