@@ -15,6 +15,9 @@ public final class Topics {
             new Topic<>("costwarden.events.v1", Serdes.String(), JsonSerde.of(ResourceEvent.class), false);
     public static final Topic<String, MetricSample> METRICS =
             new Topic<>("costwarden.metrics.v1", Serdes.String(), JsonSerde.of(MetricSample.class), false);
+    /** Keyed by resource ARN; an item's id is stable across restatements of the same bill. */
+    public static final Topic<String, CostLineItem> COSTS =
+            new Topic<>("costwarden.costs.v1", Serdes.String(), JsonSerde.of(CostLineItem.class), false);
     public static final Topic<String, Finding> FINDINGS =
             new Topic<>("costwarden.findings.v1", Serdes.String(), JsonSerde.of(Finding.class), false);
     public static final Topic<String, ActionRequest> ACTIONS =
@@ -26,5 +29,5 @@ public final class Topics {
     public static final Topic<String, DeadLetter> DLQ =
             new Topic<>("costwarden.dlq.v1", Serdes.String(), JsonSerde.of(DeadLetter.class), false);
 
-    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, METRICS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ);
+    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, METRICS, COSTS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ);
 }

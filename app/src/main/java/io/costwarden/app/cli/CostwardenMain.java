@@ -32,6 +32,8 @@ public class CostwardenMain implements QuarkusApplication {
                                          a JSON report when everything is processed, then exits
               replay FILE...             send CloudTrail files (any form, gzipped or not) to Kafka
                                          (kafka.bootstrap.servers, or a local Costwarden's broker)
+              import-billing FILE...     send CUR 2.0, legacy CUR or FOCUS exports (CSV, gzipped or not)
+                                         to costwarden.costs.v1, one item per resource and hour
               help                       this text
             """;
 
@@ -45,7 +47,7 @@ public class CostwardenMain implements QuarkusApplication {
         String command = args.length == 0 ? "serve" : args[0];
         switch (command) {
             case "demo" -> prepareDemo(args);
-            case "replay" -> {
+            case "replay", "import-billing" -> {
                 System.setProperty("costwarden.roles", "none");
                 System.setProperty("costwarden.embedded-kafka.enabled", "false");
                 System.setProperty("quarkus.http.host-enabled", "false");
@@ -116,6 +118,7 @@ public class CostwardenMain implements QuarkusApplication {
         return switch (command) {
             case "demo" -> demo.run(rest, out);
             case "replay" -> replay.run(rest, out);
+            case "import-billing" -> replay.run(rest, out, true);
             default -> {
                 Quarkus.waitForExit();
                 yield 0;

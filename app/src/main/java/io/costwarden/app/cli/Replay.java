@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.costwarden.app.roles.IngestRole;
 import io.costwarden.ingest.IngestReport;
 import io.costwarden.ingest.KafkaPublisher;
+import io.costwarden.ingest.billing.BillingImport;
 import io.costwarden.model.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -13,7 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * {@code costwarden replay FILE...}: each file through the same pipeline as HTTP ingest. Prints one JSON
+ * {@code costwarden replay FILE...} and {@code costwarden import-billing FILE...}: each file through the
+ * same pipeline as HTTP ingest (or the billing importer). Prints one JSON
  * report per file. Exit 0 when everything was accepted or skipped, 2 when some records were rejected
  * (the rest were still ingested), 1 when a file could not be read or Kafka did not acknowledge.
  */
@@ -26,6 +28,11 @@ public class Replay {
     }
 
     int run(String[] files, PrintStream out) throws IOException {
+        return run(files, out, false);
+    }
+
+    /** {@code billing}: files are CUR or FOCUS exports for costwarden.costs.v1 instead of CloudTrail. */
+    int run(String[] files, PrintStream out, boolean billing) throws IOException {
         if (files.length == 0) {
             System.err.print("replay needs at least one file\n\n" + CostwardenMain.USAGE);
             return 64;
@@ -35,10 +42,17 @@ public class Replay {
         for (String file : files) {
             ObjectNode line = Json.mapper().createObjectNode().put("file", file);
             try {
-                IngestReport report = ingest.cloudTrail().ingest("file:" + Path.of(file).getFileName(),
-                        Files.readAllBytes(Path.of(file)));
-                line.set("report", Json.mapper().valueToTree(report));
-                rejected |= report.rejected() > 0;
+                String source = "file:" + Path.of(file).getFileName();
+                byte[] bytes = Files.readAllBytes(Path.of(file));
+                if (billing) {
+                    BillingImport.Report report = ingest.billing().importFile(source, bytes);
+                    line.set("report", Json.mapper().valueToTree(report));
+                    rejected |= report.rejected() > 0;
+                } else {
+                    IngestReport report = ingest.cloudTrail().ingest(source, bytes);
+                    line.set("report", Json.mapper().valueToTree(report));
+                    rejected |= report.rejected() > 0;
+                }
             } catch (NoSuchFileException e) {
                 line.put("error", "no such file");
                 failed = true;

@@ -6,6 +6,8 @@ import io.costwarden.ingest.CloudTrailIngest;
 import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
+import io.costwarden.ingest.billing.BillingExport;
+import io.costwarden.ingest.billing.BillingImport;
 import io.costwarden.ingest.firehose.MetricStreamIngest;
 import io.costwarden.ingest.metrics.MetricStreamFormat;
 import io.costwarden.ingest.metrics.MetricStreamJson;
@@ -61,6 +63,10 @@ public class IngestRole {
                     publisher(), meters, Clock.systemUTC());
         }
         return cloudTrail;
+    }
+
+    public synchronized BillingImport billing() {
+        return new BillingImport(new BillingExport(limits()), publisher(), meters, Clock.systemUTC());
     }
 
     public synchronized MetricStreamIngest metricStreams() {

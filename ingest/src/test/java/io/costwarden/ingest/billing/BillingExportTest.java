@@ -1,0 +1,103 @@
+package io.costwarden.ingest.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.costwarden.ingest.InputLimits;
+import io.costwarden.ingest.cloudtrail.CloudTrailParserTest;
+import io.costwarden.model.CostLineItem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class BillingExportTest {
+    private final BillingExport export = new BillingExport(InputLimits.DEFAULT);
+
+    static String sample(String name) {
+        try (InputStream in = BillingExportTest.class.getResourceAsStream("/samples/billing/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void readsTheFocusSampleIntoOneItemPerResourceAndHour() {
+        BillingExport.Result r = export.read(sample("focus_sample.csv").getBytes(StandardCharsets.UTF_8));
+        assertThat(r.schema()).isEqualTo("focus");
+        assertThat(r.rows()).isEqualTo(1000);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.skipped()).containsEntry("other-provider:Microsoft", 51).containsEntry("other-provider:Oracle", 7)
+                .containsEntry("no-resource", 75);
+        assertThat(r.items()).hasSize(867);
+        // Nothing lost or double-counted: the AWS lines with a resource, summed by hand from the CSV.
+        assertThat(r.items().stream().mapToDouble(CostLineItem::billedCost).sum()).isCloseTo(20.577654408, within(1e-6));
+        assertThat(r.items().stream().mapToDouble(CostLineItem::effectiveCost).sum()).isCloseTo(16.0, within(1e-6));
+        CostLineItem instance = r.items().stream().filter(i -> i.resourceId().endsWith("i-0ae9l98e3f12fa3el")).findFirst().orElseThrow();
+        assertThat(instance.resourceId()).isEqualTo("arn:aws:ec2:us-east-1:11353890204:instance/i-0ae9l98e3f12fa3el");
+        assertThat(instance.hourStart()).isEqualTo(Instant.parse("2024-09-27T06:00:00Z"));
+        assertThat(instance.billingPeriod()).isEqualTo("2024-09");
+        assertThat(instance.tags()).containsEntry("environment", "dev");
+        assertThat(instance.pricingCategory()).isEqualTo("on-demand");
+    }
+
+    @Test
+    void gzippedExportsReadTheSameAndIdsAreStableAcrossRestatements() {
+        BillingExport.Result plain = export.read(sample("focus_sample.csv").getBytes(StandardCharsets.UTF_8));
+        BillingExport.Result zipped = export.read(CloudTrailParserTest.gzip(sample("focus_sample.csv")));
+        assertThat(zipped.items()).extracting(CostLineItem::id).containsExactlyElementsOf(
+                plain.items().stream().map(CostLineItem::id).toList());
+        String restated = sample("focus_sample.csv").replace("0.00015833330", "0.00031666660");
+        assertThat(export.read(restated.getBytes(StandardCharsets.UTF_8)).items()).extracting(CostLineItem::id)
+                .as("a restated amount keeps its id, so it replaces rather than adds")
+                .containsExactlyElementsOf(plain.items().stream().map(CostLineItem::id).toList());
+    }
+
+    @Test
+    void aLegacyCurWithoutResourceIdsYieldsNoItemsAndSaysWhy() {
+        BillingExport.Result r = export.read(sample("sample-anonymous-aws-export-dataset.csv").getBytes(StandardCharsets.UTF_8));
+        assertThat(r.schema()).isEqualTo("cur1");
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.items()).isEmpty();
+        assertThat(r.skipped()).containsEntry("no-resource", r.rows());
+    }
+
+    @Test
+    void readsCur2WithSpotSavingsPlansAndTags() {
+        // Synthetic, with CUR 2.0 (Data Exports) column names.
+        String csv = """
+                bill_billing_period_start_date,line_item_usage_account_id,line_item_line_item_type,line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_resource_id,line_item_unblended_cost,line_item_currency_code,product_instance_type,product_region_code,pricing_term,savings_plan_savings_plan_effective_cost,reservation_effective_cost,resource_tags
+                2026-11-01T00:00:00Z,123456789012,Usage,2026-11-20T09:00:00Z,AmazonEC2,USE1-SpotUsage:g5.xlarge,i-0a,0.40,USD,g5.xlarge,us-east-1,,,,"{""user_team"":""vision""}"
+                2026-11-01T00:00:00Z,123456789012,SavingsPlanCoveredUsage,2026-11-20T09:00:00Z,AmazonEC2,USE1-BoxUsage:p4d.24xlarge,i-0b,32.77,USD,p4d.24xlarge,us-east-1,OnDemand,21.50,,
+                2026-11-01T00:00:00Z,123456789012,Usage,2026-11-20T09:30:00Z,AmazonEC2,USE1-EBS:VolumeUsage.gp3,i-0b,0.10,USD,,us-east-1,OnDemand,,,
+                2026-11-01T00:00:00Z,123456789012,Tax,2026-11-01T00:00:00Z,AmazonEC2,,,5.00,USD,,,,,,
+                2026-11-01T00:00:00Z,123456789012,Usage,2026-11-20T10:00:00Z,AmazonEC2,USE1-BoxUsage:m5.large,i-0c,lots,USD,m5.large,us-east-1,OnDemand,,,
+                """;
+        BillingExport.Result r = export.read(csv.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.schema()).isEqualTo("cur2");
+        assertThat(r.skipped()).containsEntry("no-resource", 1);
+        assertThat(r.errors()).singleElement().satisfies(e ->
+                assertThat(e.describe()).isEqualTo("row 6.line_item_unblended_cost: not a number: 'lots'"));
+        assertThat(r.items()).hasSize(2);
+        CostLineItem spot = r.items().get(0);
+        assertThat(spot.pricingCategory()).isEqualTo("spot");
+        assertThat(spot.tags()).containsEntry("team", "vision");
+        CostLineItem p4d = r.items().get(1);
+        assertThat(p4d.billedCost()).isCloseTo(32.87, within(1e-9));
+        assertThat(p4d.effectiveCost()).isCloseTo(21.60, within(1e-9));
+        assertThat(p4d.instanceType()).isEqualTo("p4d.24xlarge");
+        assertThat(p4d.pricingCategory()).isEqualTo("commitment");
+        assertThat(p4d.usageTypes()).containsExactly("USE1-BoxUsage:p4d.24xlarge", "USE1-EBS:VolumeUsage.gp3");
+    }
+
+    @Test
+    void aFileThatIsNoBillingExportSaysSo() {
+        assertThat(export.read("a,b,c\n1,2,3\n".getBytes(StandardCharsets.UTF_8)).errors()).singleElement()
+                .satisfies(e -> assertThat(e.message()).startsWith("neither FOCUS"));
+        assertThat(export.read(new byte[0]).errors()).singleElement()
+                .satisfies(e -> assertThat(e.message()).startsWith("empty file"));
+    }
+}
