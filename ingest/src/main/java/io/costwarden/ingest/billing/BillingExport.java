@@ -12,6 +12,7 @@ import io.costwarden.model.CostLineItem;
 import io.costwarden.model.Ids;
 import io.costwarden.model.ResourceKind;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A billing export in CSV (gzipped or not) to one {@link CostLineItem} per resource and hour. Reads
+ * A billing export in CSV (gzipped or not) or Parquet to one {@link CostLineItem} per resource and hour. Reads
  * FOCUS 1.x, CUR 2.0 (Data Exports, snake_case columns) and the legacy CUR (camelCase columns such as
  * {@code lineItem/UnblendedCost}, normalised to the CUR 2.0 names). Lines without a resource (taxes,
  * support, fees) and other clouds' lines in a FOCUS file are skipped and counted; a broken line is
@@ -54,28 +55,47 @@ public final class BillingExport {
         } catch (InputDecoder.UnreadableInput e) {
             return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", e.getMessage(), "")));
         }
+        if (ParquetRows.isParquet(plain)) {
+            try (ParquetRows parquet = new ParquetRows(plain)) {
+                return aggregate(parquet.header(), parquet::next);
+            } catch (IOException | SQLException e) {
+                return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", "not a readable Parquet file: "
+                        + e.getMessage(), "")));
+            }
+        }
         CsvMapper csv = new CsvMapper();
         csv.enable(CsvParser.Feature.WRAP_AS_ARRAY);
-        List<String> header;
-        Map<String, Integer> skipped = new TreeMap<>();
-        List<RecordError> errors = new ArrayList<>();
-        Map<String, Acc> byResourceHour = new LinkedHashMap<>();
-        int rows = 0;
-        String schema = "";
         try (MappingIterator<String[]> it = csv.readerFor(String[].class).readValues(plain)) {
             if (!it.hasNextValue()) {
                 return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", "empty file: expected a CSV header", "")));
             }
-            header = List.of(it.nextValue());
-            Map<String, Integer> columns = columns(header);
-            schema = schema(columns);
-            if (schema.isEmpty()) {
-                return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("header",
-                        "neither FOCUS (BilledCost, ChargePeriodStart) nor CUR (line_item_unblended_cost, "
-                                + "line_item_usage_start_date) columns", String.join(",", header))));
-            }
-            while (it.hasNextValue()) {
-                String[] row = it.nextValue();
+            List<String> header = List.of(it.nextValue());
+            return aggregate(header, () -> it.hasNextValue() ? it.nextValue() : null);
+        } catch (IOException | RuntimeException e) {
+            return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", "not CSV: " + e.getMessage(), "")));
+        }
+    }
+
+    /** Rows one at a time, null after the last; CSV and Parquet both read through this. */
+    private interface Rows {
+        String[] next() throws Exception;
+    }
+
+    private Result aggregate(List<String> header, Rows source) {
+        Map<String, Integer> columns = columns(header);
+        String schema = schema(columns);
+        if (schema.isEmpty()) {
+            return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("header",
+                    "neither FOCUS (BilledCost, ChargePeriodStart) nor CUR (line_item_unblended_cost, "
+                            + "line_item_usage_start_date) columns", String.join(",", header))));
+        }
+        Map<String, Integer> skipped = new TreeMap<>();
+        List<RecordError> errors = new ArrayList<>();
+        Map<String, Acc> byResourceHour = new LinkedHashMap<>();
+        int rows = 0;
+        try {
+            String[] row;
+            while ((row = source.next()) != null) {
                 rows++;
                 try {
                     Line line = schema.equals("focus") ? focus(row, columns) : cur(row, columns, header);
@@ -90,12 +110,11 @@ public final class BillingExport {
                     errors.add(new RecordError("row " + (rows + 1) + "." + e.column, e.getMessage(), String.join(",", row)));
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            // A CSV syntax error ends the file there; what was read before it is kept.
-            errors.add(new RecordError("row " + (rows + 2), "not CSV: " + e.getMessage(), ""));
+        } catch (Exception e) {
+            // A syntax error ends the file there; what was read before it is kept.
+            errors.add(new RecordError("row " + (rows + 2), "unreadable: " + e.getMessage(), ""));
         }
-        final String fileSchema = schema;
-        List<CostLineItem> items = byResourceHour.values().stream().map(a -> a.item(fileSchema)).toList();
+        List<CostLineItem> items = byResourceHour.values().stream().map(a -> a.item(schema)).toList();
         return new Result(schema, rows, items, skipped, errors);
     }
 

@@ -93,6 +93,63 @@ class BillingExportTest {
         assertThat(p4d.usageTypes()).containsExactly("USE1-BoxUsage:p4d.24xlarge", "USE1-EBS:VolumeUsage.gp3");
     }
 
+    /** Parquet made in the test by DuckDB from the CSV sample, with the column types DuckDB infers (DOUBLE, TIMESTAMP). */
+    static byte[] parquet(String sql) throws Exception {
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("billing-test-", ".parquet");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("COPY (" + sql + ") TO '" + out + "' (FORMAT PARQUET)");
+            return java.nio.file.Files.readAllBytes(out);
+        } finally {
+            java.nio.file.Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void readsParquetExactlyAsTheSameCsv() throws Exception {
+        java.nio.file.Path csv = java.nio.file.Files.createTempFile("focus-", ".csv");
+        java.nio.file.Files.writeString(csv, sample("focus_sample.csv"));
+        byte[] parquet = parquet("SELECT * FROM read_csv('" + csv + "', nullstr='NULL')");
+        java.nio.file.Files.delete(csv);
+
+        BillingExport.Result fromCsv = export.read(sample("focus_sample.csv").getBytes(StandardCharsets.UTF_8));
+        BillingExport.Result fromParquet = export.read(parquet);
+        assertThat(fromParquet.errors()).isEmpty();
+        assertThat(fromParquet.schema()).isEqualTo("focus");
+        assertThat(fromParquet.items()).extracting(CostLineItem::id)
+                .containsExactlyInAnyOrderElementsOf(fromCsv.items().stream().map(CostLineItem::id).toList());
+        assertThat(fromParquet.items().stream().mapToDouble(CostLineItem::billedCost).sum()).isCloseTo(20.577654408, within(1e-6));
+    }
+
+    @Test
+    void readsCur2ParquetWithTagsAsAMap() throws Exception {
+        // Synthetic: CUR 2.0 columns with their Parquet types, resource_tags a MAP as Data Exports write it.
+        byte[] parquet = parquet("SELECT TIMESTAMP '2026-11-01 00:00:00' AS bill_billing_period_start_date, "
+                + "'123456789012' AS line_item_usage_account_id, 'Usage' AS line_item_line_item_type, "
+                + "TIMESTAMP '2026-11-20 09:00:00' AS line_item_usage_start_date, 'AmazonEC2' AS line_item_product_code, "
+                + "'USE1-BoxUsage:g5.xlarge' AS line_item_usage_type, 'i-0a' AS line_item_resource_id, "
+                + "1.006::DOUBLE AS line_item_unblended_cost, 'USD' AS line_item_currency_code, 'g5.xlarge' AS product_instance_type, "
+                + "'us-east-1' AS product_region_code, 'OnDemand' AS pricing_term, "
+                + "MAP {'user_team': 'vision'} AS resource_tags");
+        BillingExport.Result r = export.read(parquet);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.schema()).isEqualTo("cur2");
+        assertThat(r.items()).singleElement().satisfies(i -> {
+            assertThat(i.resourceId()).isEqualTo("arn:aws:ec2:us-east-1:123456789012:instance/i-0a");
+            assertThat(i.billedCost()).isEqualTo(1.006);
+            assertThat(i.tags()).containsEntry("team", "vision");
+            assertThat(i.billingPeriod()).isEqualTo("2026-11");
+        });
+    }
+
+    @Test
+    void aTruncatedParquetFileIsAnError() throws Exception {
+        byte[] parquet = parquet("SELECT 1 AS BilledCost, TIMESTAMP '2026-11-20 09:00:00' AS ChargePeriodStart");
+        byte[] cut = java.util.Arrays.copyOf(parquet, parquet.length / 2);
+        assertThat(export.read(cut).errors()).singleElement()
+                .satisfies(e -> assertThat(e.message()).startsWith("not a readable Parquet file"));
+    }
+
     @Test
     void aFileThatIsNoBillingExportSaysSo() {
         assertThat(export.read("a,b,c\n1,2,3\n".getBytes(StandardCharsets.UTF_8)).errors()).singleElement()
