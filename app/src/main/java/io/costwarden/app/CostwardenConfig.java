@@ -110,6 +110,8 @@ public interface CostwardenConfig {
 
         CloudTrailQueue cloudtrailQueue();
 
+        BillingExport billingExport();
+
         /**
          * The API key an EventBridge connection (authorization type API_KEY) sends, required on
          * /ingest/events and /ingest/cloudtrail when set. Unset, and no basic-auth either, they are open.
@@ -149,6 +151,27 @@ public interface CostwardenConfig {
         /** Receives after which a failing message is dead-lettered and deleted. */
         @WithDefault("5")
         int maxReceives();
+    }
+
+    /** Billing exports (CUR 2.0, FOCUS, legacy CUR) delivered to S3, found by their manifests. */
+    interface BillingExport {
+        /** The export's bucket; unset, no bucket is polled. */
+        Optional<String> bucket();
+
+        /** The export's S3 prefix (everything under it is searched for manifests). */
+        @WithDefault("")
+        String prefix();
+
+        /** Region of the bucket. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Send S3 calls here instead of AWS, path-style (VPC endpoint, S3-compatible server). */
+        Optional<java.net.URI> s3Endpoint();
+
+        /** How often the prefix is listed for new or changed manifests. */
+        @WithDefault("PT15M")
+        Duration pollInterval();
     }
 
     interface Policies {

@@ -7,6 +7,7 @@ import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
 import io.costwarden.ingest.billing.BillingExport;
+import io.costwarden.ingest.billing.BillingExportPoller;
 import io.costwarden.ingest.billing.BillingImport;
 import io.costwarden.ingest.firehose.MetricStreamIngest;
 import io.costwarden.ingest.metrics.MetricStreamFormat;
@@ -42,6 +43,9 @@ public class IngestRole {
     private CloudTrailIngest cloudTrail;
     private MetricStreamIngest metricStreams;
     private CloudTrailQueuePoller poller;
+    private BillingExportPoller billingPoller;
+    private Thread billingThread;
+    private S3Client billingS3;
     private Thread pollerThread;
     private boolean stopped;
     private SqsClient sqs;
@@ -97,6 +101,25 @@ public class IngestRole {
         return publisher;
     }
 
+    /** Starts polling the billing export bucket when this instance runs the ingest role and one is configured. */
+    void startBilling(@Observes @Priority(121) StartupEvent event) {
+        CostwardenConfig.BillingExport b = config.ingest().billingExport();
+        if (!enabled() || b.bucket().isEmpty()) {
+            return;
+        }
+        var builder = S3Client.builder().region(Region.of(b.region())).httpClientBuilder(UrlConnectionHttpClient.builder());
+        b.s3Endpoint().ifPresent(e -> builder.endpointOverride(e).forcePathStyle(true));
+        synchronized (this) {
+            billingS3 = builder.build();
+            billingPoller = new BillingExportPoller(billingS3, billing(), publisher(),
+                    new BillingExportPoller.Settings(b.bucket().get(), b.prefix(), b.pollInterval()), meters, Clock.systemUTC());
+        }
+        billingThread = new Thread(billingPoller::run, "costwarden-billing-exports");
+        billingThread.setDaemon(true);
+        billingThread.start();
+        LOG.infof("polling s3://%s/%s for billing export manifests every %s", b.bucket().get(), b.prefix(), b.pollInterval());
+    }
+
     /** Starts polling the CloudTrail queue when this instance runs the ingest role and a queue is configured. */
     void start(@Observes @Priority(120) StartupEvent event) {
         CostwardenConfig.CloudTrailQueue q = config.ingest().cloudtrailQueue();
@@ -139,6 +162,10 @@ public class IngestRole {
             if (poller != null) {
                 poller.close();
             }
+            if (billingPoller != null) {
+                billingPoller.close();
+                billingThread.interrupt();
+            }
         }
         if (t != null) {
             // Let the message in hand finish (bounded by a long poll and one file), then close its clients.
@@ -152,6 +179,15 @@ public class IngestRole {
     }
 
     private synchronized void closeClients() {
+        if (billingPoller != null) {
+            try {
+                billingThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            billingS3.close();
+            billingPoller = null;
+        }
         if (poller != null) {
             sqs.close();
             s3.close();
