@@ -158,9 +158,8 @@ public interface CostwardenConfig {
         /** The export's bucket; unset, no bucket is polled. */
         Optional<String> bucket();
 
-        /** The export's S3 prefix (everything under it is searched for manifests). */
-        @WithDefault("")
-        String prefix();
+        /** The export's S3 prefix (everything under it is searched for manifests); unset, the whole bucket. */
+        Optional<String> prefix();
 
         /** Region of the bucket. */
         @WithDefault("us-east-1")

@@ -93,6 +93,32 @@ class CloudTrailQueueTest {
         }
     }
 
+    /** The hostile-input corpus as log files in S3: every one read, its broken parts dead-lettered, the queue drained. */
+    @Test
+    void theHostileCorpusThroughTheQueueIsDeadLetteredAndDeleted() throws Exception {
+        List<java.nio.file.Path> files = HostileInputEndpointsTest.corpus();
+        double before = dlqTotal();
+        for (java.nio.file.Path f : files) {
+            String key = PREFIX + "hostile_" + f.getFileName() + "_" + UUID.randomUUID() + ".json.gz";
+            AwsInputs.s3.stubFor(get(urlEqualTo("/org-trail/" + key)).willReturn(aResponse().withStatus(200)
+                    .withBody(java.nio.file.Files.readAllBytes(f))));
+            AwsInputs.sqs.sendMessage(b -> b.queueUrl(AwsInputs.queueUrl).messageBody(notification(key)));
+        }
+        await().atMost(Duration.ofSeconds(120)).until(this::queueIsEmpty);
+        assertThat(dlqTotal() - before).as("every hostile file dead-lettered").isGreaterThanOrEqualTo(files.size());
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
+    static double dlqTotal() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^costwarden_dlq_total\\{[^}]*\\} ([0-9.eE+]+)$").matcher(metrics);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
+    }
+
     private boolean queueIsEmpty() {
         Map<QueueAttributeName, String> a = AwsInputs.sqs.getQueueAttributes(b -> b.queueUrl(AwsInputs.queueUrl)
                 .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,

@@ -54,6 +54,21 @@ class HostileInputEndpointsTest {
                 .isGreaterThanOrEqualTo(3.0 * files.size());
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/ingest/cloudtrail")
+    java.net.URI cloudTrail;
+
+    /** Over quarkus.http.limits.max-body-size (10 MiB by default); sent with Expect: 100-continue as large uploads are. */
+    @Test
+    void anOversizedBodyIsRefusedWith413() throws Exception {
+        byte[] big = new byte[11 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) ' ');
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest
+                .newBuilder(cloudTrail).expectContinue(true).header("x-api-key", "test-ingest-key")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(413);
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
     private static String data(String text) {
         return data(text.getBytes(StandardCharsets.UTF_8));
     }

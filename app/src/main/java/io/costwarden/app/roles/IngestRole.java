@@ -112,12 +112,12 @@ public class IngestRole {
         synchronized (this) {
             billingS3 = builder.build();
             billingPoller = new BillingExportPoller(billingS3, billing(), publisher(),
-                    new BillingExportPoller.Settings(b.bucket().get(), b.prefix(), b.pollInterval()), meters, Clock.systemUTC());
+                    new BillingExportPoller.Settings(b.bucket().get(), b.prefix().orElse(""), b.pollInterval()), meters, Clock.systemUTC());
         }
         billingThread = new Thread(billingPoller::run, "costwarden-billing-exports");
         billingThread.setDaemon(true);
         billingThread.start();
-        LOG.infof("polling s3://%s/%s for billing export manifests every %s", b.bucket().get(), b.prefix(), b.pollInterval());
+        LOG.infof("polling s3://%s/%s for billing export manifests every %s", b.bucket().get(), b.prefix().orElse(""), b.pollInterval());
     }
 
     /** Starts polling the CloudTrail queue when this instance runs the ingest role and a queue is configured. */

@@ -54,7 +54,8 @@ public final class EventBridgeEvent {
 
     private static final java.util.Set<String> SUPPORTED = java.util.Set.of("EC2 Instance State-change Notification",
             "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation",
-            "EC2 Instance Launch Successful", "EC2 Instance Terminate Successful", "EC2 Spot Instance Request Fulfillment");
+            "EC2 Instance Launch Successful", "EC2 Instance Terminate Successful", "EC2 Spot Instance Request Fulfillment",
+            "SageMaker Training Job State Change", "SageMaker Endpoint State Change");
 
     public Outcome read(JsonNode e) throws Invalid {
         String type = text(e, "detail-type");
@@ -86,8 +87,50 @@ public final class EventBridgeEvent {
                     "EC2InstanceId", asgTag(detail));
             case "EC2 Instance Terminate Successful" -> ec2(id, type, time, account, region, Verb.TERMINATE, detail,
                     "EC2InstanceId", asgTag(detail));
+            case "SageMaker Training Job State Change" -> trainingJob(id, type, time, account, region, detail);
+            case "SageMaker Endpoint State Change" -> endpoint(id, type, time, account, region, detail);
             default -> Outcome.skip("unsupported-detail-type:" + type);
         };
+    }
+
+    /** A job runs while InProgress; once Completed, Failed or Stopped it is over for good and costs nothing. */
+    private Outcome trainingJob(String id, String type, Instant time, String account, String region, JsonNode detail)
+            throws Invalid {
+        String name = detailText(detail, "TrainingJobName");
+        String status = detailText(detail, "TrainingJobStatus");
+        Verb verb = switch (status) {
+            case "InProgress" -> Verb.START;
+            case "Completed", "Failed", "Stopped" -> Verb.TERMINATE;
+            default -> null;
+        };
+        if (verb == null) {
+            return Outcome.skip("transitional-state:" + status);
+        }
+        JsonNode rc = detail.path("ResourceConfig");
+        String instanceType = rc.path("InstanceType").asText("");
+        int count = rc.path("InstanceCount").asInt(0);
+        ResourceKind kind = ResourceKind.SAGEMAKER_TRAINING_JOB;
+        return new Outcome(List.of(new ResourceEvent(ResourceEvent.SCHEMA_VERSION, id, type, time, account, region, "", verb,
+                kind, kind.arn(region, account, name), name, instanceType.startsWith("ml.") ? instanceType : "", 0,
+                PurchaseOption.UNKNOWN, Map.of(), count)), "");
+    }
+
+    private Outcome endpoint(String id, String type, Instant time, String account, String region, JsonNode detail)
+            throws Invalid {
+        String name = detailText(detail, "EndpointName");
+        String status = detailText(detail, "EndpointStatus");
+        Verb verb = switch (status) {
+            case "IN_SERVICE" -> Verb.START;
+            case "FAILED", "OUT_OF_SERVICE" -> Verb.STOP;
+            case "DELETING" -> Verb.TERMINATE;
+            default -> null;
+        };
+        if (verb == null) {
+            return Outcome.skip("transitional-state:" + status);
+        }
+        ResourceKind kind = ResourceKind.SAGEMAKER_ENDPOINT;
+        return new Outcome(List.of(new ResourceEvent(ResourceEvent.SCHEMA_VERSION, id, type, time, account, region, "", verb,
+                kind, kind.arn(region, account, name), name, "", 0, PurchaseOption.UNKNOWN, Map.of(), 0)), "");
     }
 
     /** Running, stopped and terminated change the inventory; pending, stopping, shutting-down are transitions. */

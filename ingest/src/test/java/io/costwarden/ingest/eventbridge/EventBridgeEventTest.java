@@ -109,6 +109,21 @@ class EventBridgeEventTest {
     }
 
     @Test
+    void sageMakerTrainingJobsAndEndpointsFollowTheirStateChanges() {
+        ResourceEvent done = parser.parse(sample("sagemaker-developer-guide__automating-sagemaker-with-eventbridge__block1.json")
+                .getBytes(StandardCharsets.UTF_8)).events().get(0);
+        assertThat(done.verb()).as("Completed").isEqualTo(Verb.TERMINATE);
+        assertThat(done.kind()).isEqualTo(io.costwarden.model.ResourceKind.SAGEMAKER_TRAINING_JOB);
+        assertThat(done.count()).isEqualTo(3);
+        // The published endpoint sample's time is epoch milliseconds in a string; a real time is put in.
+        String endpoint = sample("sagemaker-developer-guide__automating-sagemaker-with-eventbridge__block4.json")
+                .replace("\"1583831889050\"", "\"2020-03-10T09:18:09Z\"");
+        ResourceEvent inService = parser.parse(endpoint.getBytes(StandardCharsets.UTF_8)).events().get(0);
+        assertThat(inService.verb()).isEqualTo(Verb.START);
+        assertThat(inService.resourceId()).isEqualTo("arn:aws:sagemaker:us-west-2:123456789012:endpoint/myendpoint");
+    }
+
+    @Test
     void aPlaceholderTimeIsRefusedPrecisely() {
         ParseResult r = parser.parse(sample("ec2-user-guide__rebalance-recommendations__block1.json").getBytes(StandardCharsets.UTF_8));
         assertThat(r.errors()).singleElement().satisfies(e ->
