@@ -34,6 +34,7 @@ public class CostwardenMain implements QuarkusApplication {
                                          (kafka.bootstrap.servers, or a local Costwarden's broker)
               import-billing FILE...     send CUR 2.0, legacy CUR or FOCUS exports (CSV, gzipped or not)
                                          to costwarden.costs.v1, one item per resource and hour
+              validate FILE...           check policy files; every error as file:line:col: message
               help                       this text
             """;
 
@@ -54,6 +55,10 @@ public class CostwardenMain implements QuarkusApplication {
                 System.setProperty("quarkus.log.console.stderr", "true");
             }
             case "serve" -> { }
+            case "validate" -> {
+                // Pure file checking: no broker, no roles, no HTTP; so no Quarkus at all.
+                System.exit(Validate.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            }
             case "help", "--help", "-h" -> {
                 System.out.print(USAGE);
                 return;

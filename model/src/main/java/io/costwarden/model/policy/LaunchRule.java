@@ -1,5 +1,6 @@
 package io.costwarden.model.policy;
 
+import io.costwarden.model.PurchaseOption;
 import io.costwarden.model.Resource;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,14 +8,20 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * What a launch must look like: required tags and allowed instance types (globs such as {@code g5.*}).
- * An empty list means that rule is not checked.
+ * What a launch must look like: required tags, allowed instance types and regions (globs such as
+ * {@code g5.*}, {@code eu-*}), and spot for anything with GPUs. An empty list means that rule is not checked.
  */
-public record LaunchRule(List<String> requiredTags, List<String> allowedInstanceTypes) implements Detector {
+public record LaunchRule(List<String> requiredTags, List<String> allowedInstanceTypes, List<String> allowedRegions,
+        boolean spotRequiredForGpus) implements Detector {
 
     public LaunchRule {
         requiredTags = List.copyOf(requiredTags);
         allowedInstanceTypes = List.copyOf(allowedInstanceTypes);
+        allowedRegions = List.copyOf(allowedRegions);
+    }
+
+    public LaunchRule(List<String> requiredTags, List<String> allowedInstanceTypes) {
+        this(requiredTags, allowedInstanceTypes, List.of(), false);
     }
 
     @Override
@@ -29,6 +36,13 @@ public record LaunchRule(List<String> requiredTags, List<String> allowedInstance
                 && allowedInstanceTypes.stream().noneMatch(glob -> globMatches(glob, r.instanceType()))) {
             out.add("instance type " + r.instanceType() + " is not allowed (allowed: "
                     + String.join(", ", allowedInstanceTypes) + ")");
+        }
+        if (!allowedRegions.isEmpty() && allowedRegions.stream().noneMatch(glob -> globMatches(glob, r.region()))) {
+            out.add("region " + r.region() + " is not allowed (allowed: " + String.join(", ", allowedRegions) + ")");
+        }
+        // Unknown purchase option (an event that does not say) is no verdict, not a violation.
+        if (spotRequiredForGpus && r.gpuCount() > 0 && r.purchase() == PurchaseOption.ON_DEMAND) {
+            out.add("on-demand launch of " + r.gpuCount() + " GPU(s); this policy requires spot for GPU instances");
         }
         TreeSet<String> missing = new TreeSet<>();
         for (String tag : requiredTags) {

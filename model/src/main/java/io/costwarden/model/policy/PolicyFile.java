@@ -42,7 +42,8 @@ public final class PolicyFile {
     private static final Set<String> ROOT_KEYS = Set.of("policies");
     private static final Set<String> POLICY_KEYS = Set.of("name", "resource", "detect", "action", "mode");
     private static final Set<String> DETECTORS = Set.of("launch", "idle");
-    private static final Set<String> LAUNCH_KEYS = Set.of("required-tags", "allowed-instance-types");
+    private static final Set<String> LAUNCH_KEYS = Set.of("required-tags", "allowed-instance-types", "allowed-regions",
+            "spot-required-for-gpus");
     private static final Set<String> IDLE_KEYS = Set.of("for", "cpu-below", "gpu-below", "missing-data");
     private static final Pattern DURATION = Pattern.compile("([0-9]+)(s|m|h|d)");
 
@@ -179,10 +180,14 @@ public final class PolicyFile {
                 ? stringList(keys.get("required-tags").getValueNode(), "required-tags") : List.of();
         List<String> types = keys.containsKey("allowed-instance-types")
                 ? stringList(keys.get("allowed-instance-types").getValueNode(), "allowed-instance-types") : List.of();
-        if (!keys.containsKey("required-tags") && !keys.containsKey("allowed-instance-types")) {
-            error(node, "'launch' needs at least one of required-tags, allowed-instance-types");
+        List<String> regions = keys.containsKey("allowed-regions")
+                ? stringList(keys.get("allowed-regions").getValueNode(), "allowed-regions") : List.of();
+        boolean spot = keys.containsKey("spot-required-for-gpus") && bool(keys.get("spot-required-for-gpus").getValueNode(),
+                "spot-required-for-gpus");
+        if (keys.isEmpty()) {
+            error(node, "'launch' needs at least one of " + sorted(LAUNCH_KEYS));
         }
-        return new LaunchRule(tags, types);
+        return new LaunchRule(tags, types, regions, spot);
     }
 
     private IdleRule idleRule(Node node) {
@@ -301,6 +306,17 @@ public final class PolicyFile {
         }
         error(node, "'" + key + "' must be a single non-empty value");
         return null;
+    }
+
+    private boolean bool(Node node, String key) {
+        String v = scalar(node, key);
+        if ("true".equals(v)) {
+            return true;
+        }
+        if (v != null && !"false".equals(v)) {
+            error(node, "'" + key + "' is true or false, was '" + v + "'");
+        }
+        return false;
     }
 
     private List<String> stringList(Node node, String key) {

@@ -140,7 +140,7 @@ class PolicyFileTest {
         String text = "policies:\n  - name: a\n    resource: ec2-instance\n    detect:\n      launch: {}\n";
         assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
                 .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
-                        .containsExactly("p.yaml:5:15: 'launch' needs at least one of required-tags, allowed-instance-types"));
+                        .containsExactly("p.yaml:5:15: 'launch' needs at least one of allowed-instance-types, allowed-regions, required-tags, spot-required-for-gpus"));
     }
 
     @Test
@@ -162,6 +162,31 @@ class PolicyFileTest {
         assertThatThrownBy(() -> PolicyFile.parse("p.yaml", twice))
                 .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
                         .containsExactly("p.yaml:3:5: duplicate policy name 'b'"));
+    }
+
+    @Test
+    void regionsAndSpotForGpusAreLaunchRulesToo() throws InvalidPolicyException {
+        LaunchRule rule = (LaunchRule) PolicyFile.parse("p.yaml", """
+                policies:
+                  - name: gpus-in-europe-on-spot
+                    resource: ec2-instance
+                    detect:
+                      launch:
+                        allowed-regions: ["eu-*"]
+                        spot-required-for-gpus: true
+                """).policies().get(0).detect();
+        io.costwarden.model.Resource r = new io.costwarden.model.Resource(1, "arn", io.costwarden.model.ResourceKind.EC2_INSTANCE,
+                "i-1", "123456789012", "us-east-1", "pending", "p5.48xlarge", 8, 1, io.costwarden.model.PurchaseOption.ON_DEMAND,
+                java.util.Map.of(), "", java.util.Optional.empty(), java.time.Instant.EPOCH, "", "");
+        assertThat(rule.violations(r)).containsExactly("region us-east-1 is not allowed (allowed: eu-*)",
+                "on-demand launch of 8 GPU(s); this policy requires spot for GPU instances");
+        io.costwarden.model.Resource spotInEurope = new io.costwarden.model.Resource(1, "arn", io.costwarden.model.ResourceKind.EC2_INSTANCE,
+                "i-1", "123456789012", "eu-west-1", "pending", "p5.48xlarge", 8, 1, io.costwarden.model.PurchaseOption.SPOT,
+                java.util.Map.of(), "", java.util.Optional.empty(), java.time.Instant.EPOCH, "", "");
+        assertThat(rule.violations(spotInEurope)).isEmpty();
+        assertThatThrownBy(() -> PolicyFile.parse("p.yaml", "policies:\n  - name: a\n    resource: ec2-instance\n"
+                + "    detect: {launch: {spot-required-for-gpus: yes-please}}\n"))
+                .hasMessageContaining("'spot-required-for-gpus' is true or false, was 'yes-please'");
     }
 
     @Test
