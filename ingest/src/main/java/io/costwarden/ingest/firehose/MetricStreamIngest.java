@@ -5,16 +5,15 @@ import io.costwarden.ingest.InputDecoder;
 import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.KafkaPublisher;
 import io.costwarden.ingest.RecordError;
+import io.costwarden.ingest.metrics.CollectedDatapoints;
 import io.costwarden.ingest.metrics.MetricStreamFormat;
 import io.costwarden.ingest.metrics.MetricStreamJson;
 import io.costwarden.model.MetricSample;
 import io.costwarden.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A Firehose delivery of CloudWatch Metric Streams (JSON output format) to Kafka. Returns only once
@@ -61,25 +60,11 @@ public final class MetricStreamIngest {
             meters.counter("costwarden.dlq", "reason", "invalid-firehose-request").increment();
             throw e instanceof FirehoseDelivery.Invalid i ? i : new FirehoseDelivery.Invalid(e.getMessage());
         }
-        List<MetricSample> samples = new ArrayList<>();
-        Map<String, Integer> skipped = new TreeMap<>();
-        List<RecordError> errors = new ArrayList<>();
-        MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
-            @Override
-            public void sample(MetricSample s) {
-                samples.add(s);
-            }
-
-            @Override
-            public void skip(String reason) {
-                skipped.merge(reason, 1, Integer::sum);
-            }
-
-            @Override
-            public void error(RecordError e) {
-                errors.add(e);
-            }
-        };
+        CollectedDatapoints got = new CollectedDatapoints();
+        List<MetricSample> samples = got.samples;
+        Map<String, Integer> skipped = got.skipped;
+        List<RecordError> errors = got.errors;
+        MetricStreamFormat.Sink sink = got;
         for (int i = 0; i < delivery.records().size(); i++) {
             parser.read(delivery.records().get(i), "records[" + i + "]", sink);
         }

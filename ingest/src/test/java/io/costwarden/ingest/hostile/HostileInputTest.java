@@ -6,7 +6,7 @@ import io.costwarden.ingest.InputLimits;
 import io.costwarden.ingest.ParseResult;
 import io.costwarden.ingest.RecordError;
 import io.costwarden.ingest.cloudtrail.CloudTrailParser;
-import io.costwarden.ingest.metrics.MetricStreamFormat;
+import io.costwarden.ingest.metrics.CollectedDatapoints;
 import io.costwarden.ingest.metrics.MetricStreamJson;
 import io.costwarden.ingest.metrics.MetricStreamJsonTest;
 import io.costwarden.model.InstanceCatalog;
@@ -80,23 +80,9 @@ class HostileInputTest {
     @MethodSource("cases")
     void asMetricStreamDataItIsAnErrorBetweenGoodDatapoints(Case c) {
         String good = MetricStreamJsonTest.sample("cwmetricstream_single_record.json");
-        List<MetricSample> samples = new ArrayList<>();
-        List<RecordError> errors = new ArrayList<>();
-        MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
-            @Override
-            public void sample(MetricSample s) {
-                samples.add(s);
-            }
-
-            @Override
-            public void skip(String reason) {
-            }
-
-            @Override
-            public void error(RecordError e) {
-                errors.add(e);
-            }
-        };
+        CollectedDatapoints sink = new CollectedDatapoints();
+        List<MetricSample> samples = sink.samples;
+        List<RecordError> errors = sink.errors;
         MetricStreamJson parser = new MetricStreamJson(InputLimits.DEFAULT);
         parser.read(c.bytes(), "records[1]", sink);
         assertThat(errors).as(c.file()).isNotEmpty();

@@ -19,25 +19,10 @@ import org.junit.jupiter.api.Test;
 
 public class MetricStreamJsonTest {
     private final MetricStreamJson parser = new MetricStreamJson(InputLimits.DEFAULT);
-    private final List<MetricSample> samples = new ArrayList<>();
-    private final Map<String, Integer> skipped = new TreeMap<>();
-    private final List<RecordError> errors = new ArrayList<>();
-    private final MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
-        @Override
-        public void sample(MetricSample s) {
-            samples.add(s);
-        }
-
-        @Override
-        public void skip(String reason) {
-            skipped.merge(reason, 1, Integer::sum);
-        }
-
-        @Override
-        public void error(RecordError e) {
-            errors.add(e);
-        }
-    };
+    private final CollectedDatapoints sink = new CollectedDatapoints();
+    private final List<MetricSample> samples = sink.samples;
+    private final Map<String, Integer> skipped = sink.skipped;
+    private final List<RecordError> errors = sink.errors;
 
     public static String sample(String name) {
         try (InputStream in = MetricStreamJsonTest.class.getResourceAsStream("/samples/metricstreams/" + name)) {

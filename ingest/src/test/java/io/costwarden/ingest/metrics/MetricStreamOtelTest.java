@@ -31,25 +31,10 @@ import org.junit.jupiter.api.Test;
 class MetricStreamOtelTest {
     static final Instant T = Instant.parse("2026-11-20T09:30:00Z");
     private final MetricStreamOtel parser = new MetricStreamOtel(Clock.fixed(Instant.parse("2026-11-27T00:00:00Z"), ZoneOffset.UTC));
-    private final List<MetricSample> samples = new ArrayList<>();
-    private final List<RecordError> errors = new ArrayList<>();
-    private final List<String> skipped = new ArrayList<>();
-    private final MetricStreamFormat.Sink sink = new MetricStreamFormat.Sink() {
-        @Override
-        public void sample(MetricSample s) {
-            samples.add(s);
-        }
-
-        @Override
-        public void skip(String reason) {
-            skipped.add(reason);
-        }
-
-        @Override
-        public void error(RecordError e) {
-            errors.add(e);
-        }
-    };
+    private final CollectedDatapoints sink = new CollectedDatapoints();
+    private final List<MetricSample> samples = sink.samples;
+    private final List<RecordError> errors = sink.errors;
+    private final java.util.Set<String> skipped = sink.skipped.keySet();
 
     static KeyValue kv(String k, String v) {
         return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
