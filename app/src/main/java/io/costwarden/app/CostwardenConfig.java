@@ -176,6 +176,10 @@ public interface CostwardenConfig {
     interface Policies {
         /** The policy file; unset means the bundled default policies. */
         Optional<Path> file();
+
+        /** How often the policy file is looked at for changes (which take effect without a restart). */
+        @WithDefault("PT5S")
+        Duration reloadInterval();
     }
 
     interface Api {
