@@ -171,6 +171,10 @@ public interface CostwardenConfig {
         /** How often the prefix is listed for new or changed manifests. */
         @WithDefault("PT15M")
         Duration pollInterval();
+
+        /** One export file may inflate to at most this many bytes (it is read into memory whole). */
+        @WithDefault("1073741824")
+        long maxFileBytes();
     }
 
     interface Policies {

@@ -32,8 +32,9 @@ public class CostwardenMain implements QuarkusApplication {
                                          a JSON report when everything is processed, then exits
               replay FILE...             send CloudTrail files (any form, gzipped or not) to Kafka
                                          (kafka.bootstrap.servers, or a local Costwarden's broker)
-              import-billing FILE...     send CUR 2.0, legacy CUR or FOCUS exports (CSV, gzipped or not)
-                                         to costwarden.costs.v1, one item per resource and hour
+              import-billing FILE...     send CUR 2.0, legacy CUR or FOCUS exports (CSV, gzipped or not,
+                                         or Parquet; the files of one run together) to
+                                         costwarden.costs.v1, one item per resource and hour
               validate FILE...           check policy files; every error as file:line:col: message
               help                       this text
             """;

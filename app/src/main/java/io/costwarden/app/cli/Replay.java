@@ -31,28 +31,49 @@ public class Replay {
         return run(files, out, false);
     }
 
-    /** {@code billing}: files are CUR or FOCUS exports for costwarden.costs.v1 instead of CloudTrail. */
+    private int importBilling(String[] files, PrintStream out) throws IOException {
+        ObjectNode line = Json.mapper().createObjectNode();
+        line.set("files", Json.mapper().valueToTree(files));
+        try {
+            BillingImport billing = ingest.billing();
+            var run = billing.export().accumulator();
+            for (String file : files) {
+                run.add(Files.readAllBytes(Path.of(file)));
+            }
+            BillingImport.Report report = billing.publish("files:" + String.join(",", files), run.result());
+            line.set("report", Json.mapper().valueToTree(report));
+            out.println(Json.mapper().writeValueAsString(line));
+            return run.anyFileFailed() ? 1 : report.rejected() > 0 ? 2 : 0;
+        } catch (NoSuchFileException e) {
+            line.put("error", "no such file: " + e.getFile());
+        } catch (KafkaPublisher.NotDurable | IllegalStateException e) {
+            line.put("error", e.getMessage());
+        }
+        out.println(Json.mapper().writeValueAsString(line));
+        return 1;
+    }
+
+    /**
+     * {@code billing}: files are CUR or FOCUS exports for costwarden.costs.v1 instead of CloudTrail. They
+     * are summed as one run, so the part files of one export add up rather than replace each other.
+     */
     int run(String[] files, PrintStream out, boolean billing) throws IOException {
         if (files.length == 0) {
-            System.err.print("replay needs at least one file\n\n" + CostwardenMain.USAGE);
+            System.err.print("this command needs at least one file\n\n" + CostwardenMain.USAGE);
             return 64;
+        }
+        if (billing) {
+            return importBilling(files, out);
         }
         boolean failed = false;
         boolean rejected = false;
         for (String file : files) {
             ObjectNode line = Json.mapper().createObjectNode().put("file", file);
             try {
-                String source = "file:" + Path.of(file).getFileName();
-                byte[] bytes = Files.readAllBytes(Path.of(file));
-                if (billing) {
-                    BillingImport.Report report = ingest.billing().importFile(source, bytes);
-                    line.set("report", Json.mapper().valueToTree(report));
-                    rejected |= report.rejected() > 0;
-                } else {
-                    IngestReport report = ingest.cloudTrail().ingest(source, bytes);
-                    line.set("report", Json.mapper().valueToTree(report));
-                    rejected |= report.rejected() > 0;
-                }
+                IngestReport report = ingest.cloudTrail().ingest("file:" + Path.of(file).getFileName(),
+                        Files.readAllBytes(Path.of(file)));
+                line.set("report", Json.mapper().valueToTree(report));
+                rejected |= report.rejected() > 0;
             } catch (NoSuchFileException e) {
                 line.put("error", "no such file");
                 failed = true;

@@ -69,8 +69,10 @@ public class IngestRole {
         return cloudTrail;
     }
 
+    /** Billing exports are files of up to gigabytes, not request bodies: their own size limit. */
     public synchronized BillingImport billing() {
-        return new BillingImport(new BillingExport(limits()), publisher(), meters, Clock.systemUTC());
+        InputLimits limits = new InputLimits(config.ingest().billingExport().maxFileBytes(), config.ingest().maxNestingDepth());
+        return new BillingImport(new BillingExport(limits), publisher(), meters, Clock.systemUTC());
     }
 
     public synchronized MetricStreamIngest metricStreams() {

@@ -36,6 +36,7 @@ import java.util.TreeSet;
  */
 public final class BillingExport {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[-+]?[0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?");
 
     /** What one file yielded. */
     public record Result(String schema, int rows, List<CostLineItem> items, Map<String, Integer> skipped,
@@ -48,7 +49,57 @@ public final class BillingExport {
         this.limits = limits;
     }
 
+    /** One file on its own. */
     public Result read(byte[] input) {
+        Accumulator acc = accumulator();
+        acc.add(input);
+        return acc.result();
+    }
+
+    /**
+     * Several files of one export run, summed together: one resource-hour can be split over part files
+     * (usage in one, data transfer in another), and an item must carry the whole of it, since its id does
+     * not depend on the amounts and a later item with the same id replaces an earlier one.
+     */
+    public Accumulator accumulator() {
+        return new Accumulator();
+    }
+
+    public final class Accumulator {
+        private final Map<String, Integer> skipped = new TreeMap<>();
+        private final List<RecordError> errors = new ArrayList<>();
+        private final Map<String, Acc> byResourceHour = new LinkedHashMap<>();
+        private String schema = "";
+        private int rows;
+        private boolean fileFailed;
+
+        private Accumulator() {
+        }
+
+        /** Adds one file; false when the file as a whole could not be read (its error is in the result). */
+        public boolean add(byte[] input) {
+            Result r = readInto(input, this);
+            if (r != null) {
+                errors.addAll(r.errors());
+                fileFailed = true;
+                return false;
+            }
+            return true;
+        }
+
+        /** True when some file could not be read at all: an export run is then incomplete. */
+        public boolean anyFileFailed() {
+            return fileFailed;
+        }
+
+        public Result result() {
+            String s = schema;
+            return new Result(s, rows, byResourceHour.values().stream().map(a -> a.item(s)).toList(), skipped, errors);
+        }
+    }
+
+    /** Reads one file into the accumulator; returns a Result only when the whole file is unreadable. */
+    private Result readInto(byte[] input, Accumulator acc) {
         byte[] plain;
         try {
             plain = InputDecoder.decode(input, limits);
@@ -57,7 +108,7 @@ public final class BillingExport {
         }
         if (ParquetRows.isParquet(plain)) {
             try (ParquetRows parquet = new ParquetRows(plain)) {
-                return aggregate(parquet.header(), parquet::next);
+                return aggregate(parquet.header(), parquet::next, acc);
             } catch (IOException | SQLException e) {
                 return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", "not a readable Parquet file: "
                         + e.getMessage(), "")));
@@ -70,7 +121,7 @@ public final class BillingExport {
                 return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", "empty file: expected a CSV header", "")));
             }
             List<String> header = List.of(it.nextValue());
-            return aggregate(header, () -> it.hasNextValue() ? it.nextValue() : null);
+            return aggregate(header, () -> it.hasNextValue() ? it.nextValue() : null, acc);
         } catch (IOException | RuntimeException e) {
             return new Result("", 0, List.of(), Map.of(), List.of(new RecordError("", "not CSV: " + e.getMessage(), "")));
         }
@@ -81,7 +132,8 @@ public final class BillingExport {
         String[] next() throws Exception;
     }
 
-    private Result aggregate(List<String> header, Rows source) {
+    /** Adds the rows to the accumulator; returns a Result only when the header shows no billing export. */
+    private Result aggregate(List<String> header, Rows source, Accumulator acc) {
         Map<String, Integer> columns = columns(header);
         String schema = schema(columns);
         if (schema.isEmpty()) {
@@ -89,9 +141,7 @@ public final class BillingExport {
                     "neither FOCUS (BilledCost, ChargePeriodStart) nor CUR (line_item_unblended_cost, "
                             + "line_item_usage_start_date) columns", String.join(",", header))));
         }
-        Map<String, Integer> skipped = new TreeMap<>();
-        List<RecordError> errors = new ArrayList<>();
-        Map<String, Acc> byResourceHour = new LinkedHashMap<>();
+        acc.schema = acc.schema.isEmpty() || acc.schema.equals(schema) ? schema : "mixed";
         int rows = 0;
         try {
             String[] row;
@@ -100,22 +150,22 @@ public final class BillingExport {
                 try {
                     Line line = schema.equals("focus") ? focus(row, columns) : cur(row, columns, header);
                     if (line.skip() != null) {
-                        skipped.merge(line.skip(), 1, Integer::sum);
+                        acc.skipped.merge(line.skip(), 1, Integer::sum);
                         continue;
                     }
                     Instant hour = line.start().truncatedTo(ChronoUnit.HOURS);
-                    byResourceHour.computeIfAbsent(line.resourceId() + "|" + hour, k -> new Acc(line, hour)).add(line);
+                    acc.byResourceHour.computeIfAbsent(line.resourceId() + "|" + hour, k -> new Acc(line, hour)).add(line);
                 } catch (InvalidLine e) {
                     // Row numbers count the header as row 1, as a spreadsheet shows them.
-                    errors.add(new RecordError("row " + (rows + 1) + "." + e.column, e.getMessage(), String.join(",", row)));
+                    acc.errors.add(new RecordError("row " + (rows + 1) + "." + e.column, e.getMessage(), String.join(",", row)));
                 }
             }
         } catch (Exception e) {
             // A syntax error ends the file there; what was read before it is kept.
-            errors.add(new RecordError("row " + (rows + 2), "unreadable: " + e.getMessage(), ""));
+            acc.errors.add(new RecordError("row " + (rows + 2), "unreadable: " + e.getMessage(), ""));
         }
-        List<CostLineItem> items = byResourceHour.values().stream().map(a -> a.item(schema)).toList();
-        return new Result(schema, rows, items, skipped, errors);
+        acc.rows += rows;
+        return null;
     }
 
     /** Column name to index; legacy CUR names ({@code lineItem/UsageStartDate}) as CUR 2.0 ones. */
@@ -206,9 +256,17 @@ public final class BillingExport {
         String lineType = get(row, c, "line_item_line_item_type");
         String usageType = get(row, c, "line_item_usage_type");
         double billed = number(row, c, "line_item_unblended_cost");
+        // AWS's amortised cost: covered usage at its commitment rate; the negation and upfront lines that
+        // offset it cost nothing more; unused commitment shows on the fee lines.
         double effective = switch (lineType) {
             case "SavingsPlanCoveredUsage" -> number(row, c, "savings_plan_savings_plan_effective_cost");
+            case "SavingsPlanNegation", "SavingsPlanUpfrontFee" -> 0;
+            case "SavingsPlanRecurringFee" -> number(row, c, "savings_plan_total_commitment_to_date")
+                    - number(row, c, "savings_plan_used_commitment");
             case "DiscountedUsage" -> number(row, c, "reservation_effective_cost");
+            case "RIFee" -> number(row, c, "reservation_unused_amortized_upfront_fee_for_billing_period")
+                    + number(row, c, "reservation_unused_recurring_fee");
+            case "Fee" -> usageType.contains("Upfront") ? 0 : billed;
             default -> billed;
         };
         String term = get(row, c, "pricing_term");
@@ -254,11 +312,16 @@ public final class BillingExport {
         if (v.isEmpty()) {
             return 0;
         }
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
+        // Plain decimals only: Java would also accept NaN, Infinity, hex and a trailing d, and one such
+        // cell would spoil a whole resource-hour.
+        if (!DECIMAL.matcher(v).matches()) {
             throw new InvalidLine(column, "not a number: '" + cut(v) + "'");
         }
+        double d = Double.parseDouble(v);
+        if (!Double.isFinite(d)) {
+            throw new InvalidLine(column, "out of range: '" + cut(v) + "'");
+        }
+        return d;
     }
 
     private static Instant time(String[] row, Map<String, Integer> c, String column) throws InvalidLine {

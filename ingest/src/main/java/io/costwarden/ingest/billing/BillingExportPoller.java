@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -30,6 +29,11 @@ public final class BillingExportPoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BillingExportPoller.class);
 
     public record Settings(String bucket, String prefix, Duration interval) {
+        public Settings {
+            if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("costwarden.ingest.billing-export.poll-interval must be at least 1s, was " + interval);
+            }
+        }
     }
 
     private final S3Client s3;
@@ -90,13 +94,21 @@ public final class BillingExportPoller implements AutoCloseable {
         try {
             ExportManifest manifest = ExportManifest.parse(s3.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(key))
                     .asByteArray(), settings.bucket());
-            int items = 0;
+            BillingExport.Accumulator run = billing.export().accumulator();
             for (String file : manifest.bucketsAndKeys()) {
                 int slash = file.indexOf('/');
                 byte[] data = s3.getObjectAsBytes(b -> b.bucket(file.substring(0, slash)).key(file.substring(slash + 1)))
                         .asByteArray();
-                items += billing.importFile("s3://" + file, data).items();
+                if (!run.add(data)) {
+                    // A run with an unreadable file is incomplete: importing the rest would replace whole
+                    // resource-hours with parts of them. Left for the next poll.
+                    LOG.warn("{}: s3://{} unreadable ({}); the run is left for the next poll", source, file,
+                            run.result().errors().get(run.result().errors().size() - 1).describe());
+                    meters.counter("costwarden.billing.manifests", "outcome", "retry-later").increment();
+                    return false;
+                }
             }
+            int items = billing.publish(source, run.result()).items();
             LOG.info("{}: billing period {} (run {}), {} files, {} cost items", source, manifest.billingPeriod(),
                     manifest.executionId(), manifest.bucketsAndKeys().size(), items);
             meters.counter("costwarden.billing.manifests", "outcome", "imported").increment();
@@ -110,7 +122,7 @@ public final class BillingExportPoller implements AutoCloseable {
             }
             meters.counter("costwarden.billing.manifests", "outcome", "invalid").increment();
             return true;
-        } catch (KafkaPublisher.NotDurable | SdkException e) {
+        } catch (KafkaPublisher.NotDurable | RuntimeException e) {
             // Left for the next poll: nothing is marked imported until all of it is in Kafka.
             LOG.warn("{}: import failed, retrying at the next poll: {}", source, e.getMessage());
             meters.counter("costwarden.billing.manifests", "outcome", "retry-later").increment();

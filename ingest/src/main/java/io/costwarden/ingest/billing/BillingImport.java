@@ -31,8 +31,17 @@ public final class BillingImport {
         this.clock = clock;
     }
 
+    /** The parser, for callers that sum several files of one run before publishing. */
+    public BillingExport export() {
+        return export;
+    }
+
     public Report importFile(String source, byte[] input) throws KafkaPublisher.NotDurable {
-        BillingExport.Result r = export.read(input);
+        return publish(source, export.read(input));
+    }
+
+    /** Publishes what one file or one run of files came to. */
+    public Report publish(String source, BillingExport.Result r) throws KafkaPublisher.NotDurable {
         List<CostLineItem> items = r.items();
         for (int from = 0; from < items.size(); from += BATCH) {
             KafkaPublisher.Batch batch = publisher.batch();
@@ -41,7 +50,7 @@ public final class BillingImport {
         }
         if (!r.errors().isEmpty()) {
             KafkaPublisher.Batch dead = publisher.batch();
-            r.errors().forEach(e -> dead.add(Topics.DLQ, source, DeadLetters.of(source, e, input, clock.instant())));
+            r.errors().forEach(e -> dead.add(Topics.DLQ, source, DeadLetters.of(source, e, new byte[0], clock.instant())));
             dead.commit();
             meters.counter("costwarden.dlq", "reason", "invalid-billing-line").increment(r.errors().size());
         }

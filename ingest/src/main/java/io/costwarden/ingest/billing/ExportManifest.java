@@ -40,9 +40,14 @@ public record ExportManifest(String billingPeriod, String executionId, List<Stri
         List<String> files = new ArrayList<>();
         if (m.path("dataFiles").isArray()) {
             for (JsonNode f : m.get("dataFiles")) {
-                URI uri = URI.create(f.asText());
-                if (!"s3".equals(uri.getScheme()) || uri.getHost() == null) {
-                    throw new Invalid("dataFiles: not an s3:// URI: " + f.asText());
+                URI uri;
+                try {
+                    uri = URI.create(f.asText());
+                } catch (IllegalArgumentException e) {
+                    throw new Invalid("dataFiles: not a URI: " + f.asText());
+                }
+                if (!"s3".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
+                    throw new Invalid("dataFiles: not an s3://bucket/key URI: " + f.asText());
                 }
                 files.add(uri.getHost() + "/" + uri.getPath().substring(1));
             }

@@ -34,6 +34,8 @@ final class ParquetRows implements AutoCloseable {
             Files.write(file, parquet);
             c = DriverManager.getConnection("jdbc:duckdb:");
             Statement s = c.createStatement();
+            // Everything leaves DuckDB as its own text, in UTC: no JDBC type mapping, no JVM time zone.
+            s.execute("SET TimeZone = 'UTC'");
             // The temp file's path is ours (no quotes in it), so it is safe to inline.
             String source = "read_parquet('" + file.toAbsolutePath() + "')";
             List<String> select = new ArrayList<>();
@@ -43,7 +45,8 @@ final class ParquetRows implements AutoCloseable {
                     String type = d.getString("column_type");
                     header.add(name);
                     String quoted = "\"" + name.replace("\"", "\"\"") + "\"";
-                    select.add(type.startsWith("MAP") || type.startsWith("STRUCT") ? "to_json(" + quoted + ")::VARCHAR AS " + quoted : quoted);
+                    select.add(type.startsWith("MAP") || type.startsWith("STRUCT") ? "to_json(" + quoted + ")::VARCHAR AS " + quoted
+                            : "CAST(" + quoted + " AS VARCHAR) AS " + quoted);
                 }
             }
             connection = c;
@@ -77,10 +80,9 @@ final class ParquetRows implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
-            rows.close();
-            statement.close();
-            connection.close();
+        // Each closed on its own: the native in-memory database must go even if a cursor fails to close.
+        try (Connection c = connection; Statement s = statement; ResultSet r = rows) {
+            // closed in reverse order by try-with-resources
         } catch (SQLException e) {
             // Closing an in-memory database cannot lose data; the temp file is what matters.
         } finally {

@@ -130,7 +130,9 @@ public final class MetricStreamOtel implements MetricStreamFormat {
             sink.skip("no-resource-dimension:" + namespace);
             return;
         }
-        Instant time = Instant.ofEpochSecond(0, dp.getTimeUnixNano());
+        // The period's start, as the JSON format stamps it (timeUnixNano is its end).
+        long nanos = dp.getStartTimeUnixNano() != 0 ? dp.getStartTimeUnixNano() : dp.getTimeUnixNano();
+        Instant time = Instant.ofEpochSecond(0, nanos);
         if (time.isBefore(EARLIEST) || time.isAfter(clock.instant().plus(MetricStreamJson.MAX_AHEAD))) {
             sink.error(new RecordError(at + "." + metric.getName(), "implausible time " + time, ""));
             return;

@@ -150,6 +150,42 @@ class BillingExportTest {
                 .satisfies(e -> assertThat(e.message()).startsWith("not a readable Parquet file"));
     }
 
+    static final String CUR2_HEADER = "bill_billing_period_start_date,line_item_usage_account_id,line_item_line_item_type,"
+            + "line_item_usage_start_date,line_item_usage_type,line_item_resource_id,line_item_unblended_cost,"
+            + "savings_plan_savings_plan_effective_cost,product_region_code,pricing_term\n";
+
+    @Test
+    void theSavingsPlanNegationDoesNotTakeTheCoveredCostAwayAgain() {
+        // Synthetic: AWS writes covered usage at on-demand, its effective cost, and a negation of the on-demand.
+        String csv = CUR2_HEADER
+                + "2026-11-01T00:00:00Z,123456789012,SavingsPlanCoveredUsage,2026-11-20T09:00:00Z,BoxUsage:p4d.24xlarge,i-0b,32.77,21.50,us-east-1,OnDemand\n"
+                + "2026-11-01T00:00:00Z,123456789012,SavingsPlanNegation,2026-11-20T09:00:00Z,BoxUsage:p4d.24xlarge,i-0b,-32.77,,us-east-1,\n";
+        CostLineItem item = export.read(csv.getBytes(StandardCharsets.UTF_8)).items().get(0);
+        assertThat(item.billedCost()).isCloseTo(0, within(1e-9));
+        assertThat(item.effectiveCost()).isCloseTo(21.50, within(1e-9));
+    }
+
+    @Test
+    void partFilesOfOneRunAddUpInsteadOfReplacingEachOther() {
+        String usage = CUR2_HEADER + "2026-11-01T00:00:00Z,123456789012,Usage,2026-11-20T09:00:00Z,BoxUsage:g5.xlarge,i-0a,1.006,,us-east-1,OnDemand\n";
+        String transfer = CUR2_HEADER + "2026-11-01T00:00:00Z,123456789012,Usage,2026-11-20T09:10:00Z,DataTransfer-Out-Bytes,i-0a,0.09,,us-east-1,OnDemand\n";
+        BillingExport.Accumulator run = export.accumulator();
+        assertThat(run.add(usage.getBytes(StandardCharsets.UTF_8))).isTrue();
+        assertThat(run.add(transfer.getBytes(StandardCharsets.UTF_8))).isTrue();
+        assertThat(run.result().items()).singleElement().satisfies(i -> assertThat(i.billedCost()).isCloseTo(1.096, within(1e-9)));
+        assertThat(run.add("garbage".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(run.anyFileFailed()).isTrue();
+    }
+
+    @Test
+    void numbersThatAreNotPlainDecimalsAreRefused() {
+        for (String odd : new String[] {"NaN", "Infinity", "1e400", "0x1p3", "5d"}) {
+            String csv = CUR2_HEADER + "2026-11-01T00:00:00Z,123456789012,Usage,2026-11-20T09:00:00Z,BoxUsage,i-0a," + odd + ",,us-east-1,OnDemand\n";
+            assertThat(export.read(csv.getBytes(StandardCharsets.UTF_8)).errors()).as(odd).singleElement()
+                    .satisfies(e -> assertThat(e.location()).isEqualTo("row 2.line_item_unblended_cost"));
+        }
+    }
+
     @Test
     void aFileThatIsNoBillingExportSaysSo() {
         assertThat(export.read("a,b,c\n1,2,3\n".getBytes(StandardCharsets.UTF_8)).errors()).singleElement()

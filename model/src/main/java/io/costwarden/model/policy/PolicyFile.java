@@ -73,6 +73,9 @@ public final class PolicyFile {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             throw new InvalidPolicyException(List.of(new PolicyError(file, mark == null ? 1 : mark.getLine() + 1,
                     mark == null ? 1 : mark.getColumn() + 1, "not valid YAML: " + e.getProblem())));
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            // Control characters, alias bombs and size limits carry no mark.
+            throw new InvalidPolicyException(List.of(new PolicyError(file, 1, 1, "not valid YAML: " + e.getMessage())));
         }
         List<Policy> policies = new ArrayList<>();
         if (root == null) {

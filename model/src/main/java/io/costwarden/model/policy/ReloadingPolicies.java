@@ -38,6 +38,9 @@ public final class ReloadingPolicies implements Supplier<PolicySet>, AutoCloseab
 
     /** Loads the file now (throwing if it is invalid: nothing valid was ever in force) and then watches it. */
     public ReloadingPolicies(Path file, Duration interval, Consumer<Reload> listener) throws InvalidPolicyException, IOException {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("costwarden.policies.reload-interval must be positive, was " + interval);
+        }
         this.file = file;
         this.listener = listener;
         this.seenModified = Files.getLastModifiedTime(file);
@@ -80,8 +83,9 @@ public final class ReloadingPolicies implements Supplier<PolicySet>, AutoCloseab
             }
         } catch (InvalidPolicyException e) {
             listener.accept(new Refused(e.getMessage()));
-        } catch (IOException e) {
-            listener.accept(new Refused(file + ": cannot read: " + e.getMessage()));
+        } catch (IOException | RuntimeException e) {
+            // Anything else must not end the scheduled checks: refuse this version and keep watching.
+            listener.accept(new Refused(file + ": cannot load: " + e));
         }
     }
 

@@ -46,6 +46,15 @@ class ReloadingPoliciesTest {
             assertThat(policies.get().version()).as("the refused file changes nothing").isEqualTo(second);
             assertThat(reloads).last().isInstanceOfSatisfying(ReloadingPolicies.Refused.class,
                     r -> assertThat(r.reason()).contains(":3:5: unknown key 'resorce'"));
+
+            // A control character: SnakeYAML fails without a position; still a refusal, and watching goes on.
+            write(file, ONE + "\u0007\n", 3);
+            policies.check();
+            assertThat(reloads).last().isInstanceOfSatisfying(ReloadingPolicies.Refused.class,
+                    r -> assertThat(r.reason()).contains("not valid YAML"));
+            write(file, ONE, 4);
+            policies.check();
+            assertThat(policies.get().policies()).extracting(Policy::name).containsExactly("a");
         }
     }
 }
