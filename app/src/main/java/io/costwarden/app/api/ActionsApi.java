@@ -40,7 +40,7 @@ public class ActionsApi {
         try {
             return Outcome.valueOf(outcome.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new BadRequest("outcome must be one of " + Arrays.toString(Outcome.values()).toLowerCase(Locale.ROOT)
+            throw ApiProblem.badRequest("outcome must be one of " + Arrays.toString(Outcome.values()).toLowerCase(Locale.ROOT)
                     + ", was '" + outcome + "'");
         }
     }

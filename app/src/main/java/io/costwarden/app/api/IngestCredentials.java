@@ -41,7 +41,7 @@ public class IngestCredentials {
                 return;
             }
         }
-        throw new Unauthorized("missing or wrong ingest credentials (" + config.apiKeyHeader() + " or basic auth)");
+        throw ApiProblem.unauthorized("missing or wrong ingest credentials (" + config.apiKeyHeader() + " or basic auth)");
     }
 
     static boolean same(String expected, String given) {

@@ -50,7 +50,7 @@ public class IngestEndpoints {
 
     private Response ingest(String source, byte[] body) {
         if (!ingest.enabled()) {
-            throw new Unavailable("the ingest role is not enabled on this instance (costwarden.roles)");
+            throw ApiProblem.unavailable("the ingest role is not enabled on this instance (costwarden.roles)");
         }
         try {
             IngestReport report = ingest.cloudTrail().ingest(source, body == null ? new byte[0] : body);
@@ -60,7 +60,7 @@ public class IngestEndpoints {
             return Response.ok(report).build();
         } catch (KafkaPublisher.NotDurable e) {
             LOG.warnf("ingest from %s not acknowledged: %s", source, e.getMessage());
-            throw new Unavailable("not stored, retry: " + e.getMessage());
+            throw ApiProblem.unavailable("not stored, retry: " + e.getMessage());
         }
     }
 }

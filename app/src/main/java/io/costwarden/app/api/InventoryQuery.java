@@ -62,7 +62,7 @@ public class InventoryQuery {
         try {
             return query.get();
         } catch (InvalidStateStoreException e) {
-            throw new Unavailable("the inventory is moving between instances; retry: " + e.getMessage());
+            throw ApiProblem.unavailable("the inventory is moving between instances; retry: " + e.getMessage());
         }
     }
 
@@ -95,10 +95,10 @@ public class InventoryQuery {
 
     private KafkaStreams running() {
         KafkaStreams streams = role.streams()
-                .orElseThrow(() -> new Unavailable("the streams role is not enabled on this instance (costwarden.roles)"));
+                .orElseThrow(() -> ApiProblem.unavailable("the streams role is not enabled on this instance (costwarden.roles)"));
         // While rebalancing, the stores of tasks that stay put still answer; the others throw, and that is a 503.
         if (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.REBALANCING) {
-            throw new Unavailable("the inventory is not ready: Kafka Streams is " + streams.state());
+            throw ApiProblem.unavailable("the inventory is not ready: Kafka Streams is " + streams.state());
         }
         return streams;
     }
@@ -115,7 +115,7 @@ public class InventoryQuery {
         try {
             return Optional.of(Json.mapper().readValue(r.body(), Resource.class));
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " answered unreadably for " + id + ": " + e.getMessage());
+            throw ApiProblem.unavailable("instance " + host + " answered unreadably for " + id + ": " + e.getMessage());
         }
     }
 
@@ -124,7 +124,7 @@ public class InventoryQuery {
         try {
             return Json.mapper().readValue(r.body(), RESOURCES);
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " answered unreadably: " + e.getMessage());
+            throw ApiProblem.unavailable("instance " + host + " answered unreadably: " + e.getMessage());
         }
     }
 
@@ -133,14 +133,14 @@ public class InventoryQuery {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
                     .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200 && r.statusCode() != 404) {
-                throw new Unavailable("instance " + host + " answered " + r.statusCode() + " for " + path);
+                throw ApiProblem.unavailable("instance " + host + " answered " + r.statusCode() + " for " + path);
             }
             return r;
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " is unreachable: " + e.getMessage());
+            throw ApiProblem.unavailable("instance " + host + " is unreachable: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted while asking " + host);
+            throw ApiProblem.unavailable("interrupted while asking " + host);
         }
     }
 }

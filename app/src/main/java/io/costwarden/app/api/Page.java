@@ -38,17 +38,17 @@ public record Page<T>(List<T> items, int total, int offset, int limit) {
         try {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new BadRequest(name + " must be a whole number, was '" + value + "'");
+            throw ApiProblem.badRequest(name + " must be a whole number, was '" + value + "'");
         }
     }
 
     /** A clear 400 for nonsense paging instead of a silent clamp. */
     static void check(int offset, int limit) {
         if (offset < 0) {
-            throw new BadRequest("offset must be 0 or more, was " + offset);
+            throw ApiProblem.badRequest("offset must be 0 or more, was " + offset);
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new BadRequest("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
+            throw ApiProblem.badRequest("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
         }
     }
 }
