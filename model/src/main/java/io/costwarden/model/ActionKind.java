@@ -3,21 +3,40 @@ package io.costwarden.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Optional;
+import java.util.Set;
 
-/** What a policy asks to be done about a finding. */
+/**
+ * What a policy asks to be done about a finding, registered under the word a policy uses, with the
+ * resource kinds the executor can carry it out for. Validation refuses a policy that pairs an action
+ * with a kind it cannot act on, so no finding ever asks for something that would only be skipped.
+ */
 public enum ActionKind implements PolicyWord {
-    STOP("stop"), NOTIFY("notify");
+    STOP("stop", "EC2 StopInstances; SageMaker StopNotebookInstance",
+            Set.of(ResourceKind.EC2_INSTANCE, ResourceKind.SAGEMAKER_NOTEBOOK)),
+    NOTIFY("notify", "a finding (and its alerts) only", Set.of(ResourceKind.values()));
 
     private final String word;
+    private final String summary;
+    private final Set<ResourceKind> resources;
 
-    ActionKind(String word) {
+    ActionKind(String word, String summary, Set<ResourceKind> resources) {
         this.word = word;
+        this.summary = summary;
+        this.resources = resources;
     }
 
     @JsonValue
     @Override
     public String word() {
         return word;
+    }
+
+    public String summary() {
+        return summary;
+    }
+
+    public Set<ResourceKind> resources() {
+        return resources;
     }
 
     @JsonCreator

@@ -15,11 +15,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -35,23 +35,38 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * Reads and validates a policy file. Works on SnakeYAML's node tree rather than on bound objects so
  * that every error can name the file, line and column it is about; all errors are collected, not
- * just the first.
+ * just the first. Detector parameters are read from their {@link DetectorType} declarations.
  */
 public final class PolicyFile {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern CHANNEL = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ROOT_KEYS = Set.of("policies");
-    private static final Set<String> POLICY_KEYS = Set.of("name", "resource", "detect", "action", "mode");
-    private static final Set<String> DETECTORS = Set.of("launch", "idle");
-    private static final Set<String> LAUNCH_KEYS = Set.of("required-tags", "allowed-instance-types", "allowed-regions",
-            "spot-required-for-gpus");
-    private static final Set<String> IDLE_KEYS = Set.of("for", "cpu-below", "gpu-below", "missing-data");
-    private static final Pattern DURATION = Pattern.compile("([0-9]+)(s|m|h|d)");
 
-    private final String file;
-    private final List<PolicyError> errors = new ArrayList<>();
+    /** The policy's own keys, declared like detector parameters so the docs list them the same way. */
+    static final Param<Duration> GRACE = Param.withDefault("grace", ParamType.duration(Duration.ZERO, Duration.ofDays(7)),
+            Duration.ZERO, "time from the warning finding to the action; the action happens only if the condition still holds then");
+    static final Param<Map<String, java.util.List<String>>> EXEMPT = Param.optional("exempt", ParamType.TAG_PATTERNS,
+            "tag filters that exempt a resource, on top of the `costwarden:exempt` tag every policy honours");
+    static final Param<java.util.List<String>> NOTIFY = Param.optional("notify", ParamType.list("alert channel names"),
+            "alert channels (configured in the actions role) told about each finding");
+    static final Param<java.util.List<String>> ACCOUNTS = Param.optional("accounts", ParamType.ACCOUNTS,
+            "only resources in these accounts");
+    static final Param<java.util.List<String>> REGIONS = Param.optional("regions", ParamType.GLOBS,
+            "only resources in these regions (`us-*`)");
+    static final Param<Map<String, java.util.List<String>>> TAGS = Param.optional("tags", ParamType.TAG_PATTERNS,
+            "only resources with all these tags, values matching (`{notebook-host: \"true\"}`)");
+    static final Param<java.util.List<String>> GROUPS = Param.optional("groups", ParamType.GLOBS,
+            "group policies only: only these groups (`ml-*`, `123456789012`)");
+
+    static final List<String> POLICY_KEYS = List.of("name", "resource", "detect", "scope", "action", "mode", "grace",
+            "exempt", "notify");
+    static final List<Param<?>> RESOURCE_SCOPE = List.of(ACCOUNTS, REGIONS, TAGS);
+    static final List<Param<?>> GROUP_SCOPE = List.of(GROUPS);
+
+    private final Problems problems;
 
     private PolicyFile(String file) {
-        this.file = file;
+        this.problems = new Problems(file);
     }
 
     public static PolicySet load(Path path) throws InvalidPolicyException, IOException {
@@ -71,205 +86,226 @@ public final class PolicyFile {
             root = new Yaml(options).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            throw new InvalidPolicyException(List.of(new PolicyError(file, mark == null ? 1 : mark.getLine() + 1,
-                    mark == null ? 1 : mark.getColumn() + 1, "not valid YAML: " + e.getProblem())));
+            problems.at(mark == null ? 1 : mark.getLine() + 1, mark == null ? 1 : mark.getColumn() + 1,
+                    "not valid YAML: " + e.getProblem());
+            throw new InvalidPolicyException(problems.sorted());
         } catch (org.yaml.snakeyaml.error.YAMLException e) {
             // Control characters, alias bombs and size limits carry no mark.
-            throw new InvalidPolicyException(List.of(new PolicyError(file, 1, 1, "not valid YAML: " + e.getMessage())));
+            problems.at(1, 1, "not valid YAML: " + e.getMessage());
+            throw new InvalidPolicyException(problems.sorted());
         }
         List<Policy> policies = new ArrayList<>();
         if (root == null) {
-            errors.add(new PolicyError(file, 1, 1, "empty policy file: expected a 'policies' list"));
+            problems.at(1, 1, "empty policy file: expected a 'policies' list");
         } else {
             Map<String, NodeTuple> top = mapping(root, "the policy file", ROOT_KEYS);
             NodeTuple list = top.get("policies");
             if (list == null && root instanceof MappingNode) {
-                error(root, "missing 'policies': a policy file is a mapping with a 'policies' list");
+                problems.at(root, "missing 'policies': a policy file is a mapping with a 'policies' list");
             } else if (list != null) {
                 if (list.getValueNode() instanceof SequenceNode seq) {
                     Set<String> names = new HashSet<>();
                     for (Node item : seq.getValue()) {
                         policy(item).ifPresent(p -> {
                             if (!names.add(p.name())) {
-                                error(item, "duplicate policy name '" + p.name() + "'");
+                                problems.at(item, "duplicate policy name '" + p.name() + "'");
                             }
                             policies.add(p);
                         });
                     }
                 } else {
-                    error(list.getValueNode(), "'policies' must be a list");
+                    problems.at(list.getValueNode(), "'policies' must be a list");
                 }
             }
         }
-        if (!errors.isEmpty()) {
-            errors.sort(Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column));
-            throw new InvalidPolicyException(errors);
+        if (problems.count() > 0) {
+            throw new InvalidPolicyException(problems.sorted());
         }
-        return new PolicySet(file, Ids.hash(text.getBytes(StandardCharsets.UTF_8)), policies);
+        return new PolicySet(problems.file(), Ids.hash(text.getBytes(StandardCharsets.UTF_8)), policies);
     }
 
     private Optional<Policy> policy(Node node) {
-        int before = errors.size();
-        Map<String, NodeTuple> keys = mapping(node, "a policy", POLICY_KEYS);
+        int before = problems.count();
+        Map<String, NodeTuple> keys = mapping(node, "a policy", new LinkedHashSet<>(POLICY_KEYS));
         if (!(node instanceof MappingNode)) {
             return Optional.empty();
         }
-        String name = requiredScalar(node, keys, "name");
+        String name = required(node, keys, "name");
         if (name != null && !NAME.matcher(name).matches()) {
-            error(keys.get("name").getValueNode(), "policy name '" + name
+            problems.at(keys.get("name").getValueNode(), "policy name '" + name
                     + "' must be lower-case letters, digits and dashes, at most 63 characters");
         }
-        ResourceKind resource = null;
-        String resourceWord = requiredScalar(node, keys, "resource");
-        if (resourceWord != null) {
-            resource = ResourceKind.byWord(resourceWord).orElse(null);
-            if (resource == null) {
-                error(keys.get("resource").getValueNode(), "unknown resource '" + resourceWord + "'"
-                        + didYouMean(resourceWord, Arrays.stream(ResourceKind.values()).map(ResourceKind::word).toList()));
-            }
-        }
-        ActionKind action = ActionKind.NOTIFY;
-        if (keys.containsKey("action")) {
-            String word = scalar(keys.get("action").getValueNode(), "action");
-            if (word != null) {
-                action = ActionKind.byWord(word).orElse(null);
-                if (action == null) {
-                    error(keys.get("action").getValueNode(), "unknown action '" + word + "'"
-                            + didYouMean(word, Arrays.stream(ActionKind.values()).map(ActionKind::word).toList()));
-                }
-            }
-        }
-        Mode mode = Mode.DRY_RUN;
-        if (keys.containsKey("mode")) {
-            String word = scalar(keys.get("mode").getValueNode(), "mode");
-            if (word != null) {
-                mode = Mode.byWord(word).orElse(null);
-                if (mode == null) {
-                    error(keys.get("mode").getValueNode(), "unknown mode '" + word + "'"
-                            + didYouMean(word, Arrays.stream(Mode.values()).map(Mode::word).toList()));
-                }
-            }
-        }
+        Set<ResourceKind> resources = resources(node, keys);
+        ActionKind action = word(keys.get("action"), "action", ActionKind.NOTIFY, ActionKind::byWord,
+                Arrays.stream(ActionKind.values()).map(ActionKind::word).toList());
+        Mode mode = word(keys.get("mode"), "mode", Mode.DRY_RUN, Mode::byWord,
+                Arrays.stream(Mode.values()).map(Mode::word).toList());
+
+        DetectorType type = null;
         Detector detector = null;
         NodeTuple detect = keys.get("detect");
         if (detect == null) {
-            error(node, "policy is missing 'detect'");
+            problems.at(node, "policy is missing 'detect'");
         } else {
-            Map<String, NodeTuple> detectors = mapping(detect.getValueNode(), "'detect'", DETECTORS);
+            Set<String> words = DetectorType.all().stream().map(DetectorType::word)
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            Map<String, NodeTuple> detectors = mapping(detect.getValueNode(), "'detect'", words);
             if (detect.getValueNode() instanceof MappingNode && detectors.size() != 1) {
-                error(detect.getValueNode(), "'detect' names exactly one detector, one of " + sorted(DETECTORS));
+                problems.at(detect.getValueNode(), "'detect' names exactly one detector, one of " + String.join(", ", words));
             }
-            NodeTuple launchNode = detectors.get("launch");
-            NodeTuple idleNode = detectors.get("idle");
-            if (launchNode != null) {
-                detector = launchRule(launchNode.getValueNode());
-            } else if (idleNode != null) {
-                detector = idleRule(idleNode.getValueNode());
+            if (detectors.size() == 1) {
+                NodeTuple chosen = detectors.values().iterator().next();
+                type = DetectorType.byWord(((ScalarNode) chosen.getKeyNode()).getValue()).orElseThrow();
+                detector = detector(type, chosen.getValueNode());
             }
         }
-        if (errors.size() > before || name == null || resource == null || detector == null || action == null
-                || mode == null) {
-            return Optional.empty();
+        if (type != null && resources != null) {
+            for (ResourceKind kind : resources) {
+                if (!type.resources().contains(kind)) {
+                    problems.at(keys.get("resource").getValueNode(), "detector '" + type.word()
+                            + "' does not apply to resource '" + kind.word() + "' (it applies to " + words(type.resources()) + ")");
+                }
+            }
+            if (resources.size() > 1 && !type.groupScoped()) {
+                problems.at(keys.get("resource").getValueNode(), "detector '" + type.word()
+                        + "' watches one resource kind per policy; only group policies take a list");
+            }
         }
-        return Optional.of(new Policy(name, resource, detector, action, mode, file + ":" + (node.getStartMark().getLine() + 1)));
-    }
-
-    private LaunchRule launchRule(Node node) {
-        Map<String, NodeTuple> keys = mapping(node, "'launch'", LAUNCH_KEYS);
-        if (!(node instanceof MappingNode)) {
-            return null;
-        }
-        List<String> tags = keys.containsKey("required-tags")
-                ? stringList(keys.get("required-tags").getValueNode(), "required-tags") : List.of();
-        List<String> types = keys.containsKey("allowed-instance-types")
-                ? stringList(keys.get("allowed-instance-types").getValueNode(), "allowed-instance-types") : List.of();
-        List<String> regions = keys.containsKey("allowed-regions")
-                ? stringList(keys.get("allowed-regions").getValueNode(), "allowed-regions") : List.of();
-        boolean spot = keys.containsKey("spot-required-for-gpus") && bool(keys.get("spot-required-for-gpus").getValueNode(),
-                "spot-required-for-gpus");
-        if (keys.isEmpty()) {
-            error(node, "'launch' needs at least one of " + sorted(LAUNCH_KEYS));
-        }
-        return new LaunchRule(tags, types, regions, spot);
-    }
-
-    private IdleRule idleRule(Node node) {
-        Map<String, NodeTuple> keys = mapping(node, "'idle'", IDLE_KEYS);
-        if (!(node instanceof MappingNode)) {
-            return null;
-        }
-        Duration duration = null;
-        if (!keys.containsKey("for")) {
-            error(node, "'idle' needs 'for': how long the resource must stay below every threshold, e.g. 60m");
-        } else {
-            duration = duration(keys.get("for").getValueNode(), "for");
-        }
-        Optional<Double> cpu = keys.containsKey("cpu-below") ? percent(keys.get("cpu-below").getValueNode(), "cpu-below") : Optional.empty();
-        Optional<Double> gpu = keys.containsKey("gpu-below") ? percent(keys.get("gpu-below").getValueNode(), "gpu-below") : Optional.empty();
-        if (!keys.containsKey("cpu-below") && !keys.containsKey("gpu-below")) {
-            error(node, "'idle' needs at least one signal: cpu-below, gpu-below");
-        }
-        IdleRule.MissingData missing = IdleRule.MissingData.ACTIVE;
-        if (keys.containsKey("missing-data")) {
-            String word = scalar(keys.get("missing-data").getValueNode(), "missing-data");
-            if (word != null) {
-                try {
-                    missing = IdleRule.MissingData.valueOf(word.toUpperCase(java.util.Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    error(keys.get("missing-data").getValueNode(), "unknown missing-data '" + word + "'"
-                            + didYouMean(word, List.of("idle", "active", "ignore")) + "; one of idle, active, ignore");
+        if (action != null && resources != null) {
+            for (ResourceKind kind : resources) {
+                if (!action.resources().contains(kind)) {
+                    problems.at(keys.get("action").getValueNode(), "action '" + action.word() + "' is not available for resource '"
+                            + kind.word() + "' (available for " + words(action.resources()) + ")");
                 }
             }
         }
-        return duration == null ? null : new IdleRule(duration, cpu, gpu, missing);
-    }
-
-    /** {@code 90m}, {@code 2h}, {@code 1d}, or ISO-8601 {@code PT1H30M}; between a minute and 30 days. */
-    private Duration duration(Node node, String key) {
-        String v = scalar(node, key);
-        if (v == null) {
-            return null;
+        if (action != null && type != null && !type.actions().contains(action)) {
+            problems.at(keys.get("action").getValueNode(), "'" + type.word() + "' findings are about a group, not a resource,"
+                    + " so its action can only be " + type.actions().stream().map(ActionKind::word).sorted()
+                    .collect(Collectors.joining(", ")));
         }
-        Duration d = null;
-        Matcher m = DURATION.matcher(v);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        } else {
-            try {
-                d = Duration.parse(v);
-            } catch (java.time.format.DateTimeParseException e) {
-                error(node, "'" + key + "' is not a duration: '" + v + "' (write 90m, 2h, 1d or PT1H30M)");
-                return null;
+        Scope scope = keys.containsKey("scope") ? scope(keys.get("scope").getValueNode(), type) : Scope.EVERYTHING;
+        Params own = new Params();
+        for (Param<?> p : List.of(GRACE, EXEMPT, NOTIFY)) {
+            readParam(own, p, keys.get(p.key()));
+        }
+        List<String> notify = own.find(NOTIFY).orElse(List.of());
+        if (keys.containsKey("notify")) {
+            List<Node> items = keys.get("notify").getValueNode() instanceof SequenceNode s ? s.getValue() : List.of();
+            for (int i = 0; i < Math.min(items.size(), notify.size()); i++) {
+                if (!CHANNEL.matcher(notify.get(i)).matches()) {
+                    problems.at(items.get(i), "alert channel '" + notify.get(i) + "' must be lower-case letters, digits and dashes");
+                }
             }
         }
-        if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(30)) > 0) {
-            error(node, "'" + key + "' must be between 1m and 30d, was " + v);
-            return null;
+        if (problems.count() > before || name == null || resources == null || detector == null || action == null
+                || mode == null || scope == null) {
+            return Optional.empty();
         }
-        return d;
+        return Optional.of(new Policy(name, resources, detector, scope, action, mode, own.get(GRACE),
+                new Exemption(own.find(EXEMPT).orElse(Map.of())), notify,
+                problems.file() + ":" + (node.getStartMark().getLine() + 1)));
     }
 
-    private Optional<Double> percent(Node node, String key) {
-        String v = scalar(node, key);
-        if (v == null) {
-            return Optional.empty();
+    /** {@code resource: ec2-instance}, or for group policies a list of kinds. */
+    private Set<ResourceKind> resources(Node policy, Map<String, NodeTuple> keys) {
+        NodeTuple t = keys.get("resource");
+        if (t == null) {
+            problems.at(policy, "policy is missing 'resource'");
+            return null;
         }
-        try {
-            double d = Double.parseDouble(v);
-            if (d <= 0 || d > 100) {
-                error(node, "'" + key + "' is a percentage above 0 and at most 100, was " + v);
-                return Optional.empty();
+        List<Node> items = t.getValueNode() instanceof SequenceNode seq ? seq.getValue() : List.of(t.getValueNode());
+        if (items.isEmpty()) {
+            problems.at(t.getValueNode(), "'resource' must name at least one resource kind");
+            return null;
+        }
+        Set<ResourceKind> out = new LinkedHashSet<>();
+        boolean ok = true;
+        for (Node item : items) {
+            String w = ParamType.scalar(item, "resource", problems);
+            Optional<ResourceKind> kind = w == null ? Optional.empty() : ResourceKind.byWord(w);
+            if (w != null && kind.isEmpty()) {
+                problems.at(item, "unknown resource '" + w + "'"
+                        + didYouMean(w, Arrays.stream(ResourceKind.values()).map(ResourceKind::word).toList()));
             }
-            return Optional.of(d);
-        } catch (NumberFormatException e) {
-            error(node, "'" + key + "' must be a number (percent), was '" + v + "'");
-            return Optional.empty();
+            kind.ifPresent(out::add);
+            ok &= kind.isPresent();
+        }
+        return ok ? out : null;
+    }
+
+    private <T> T word(NodeTuple t, String key, T fallback, java.util.function.Function<String, Optional<T>> byWord,
+            List<String> known) {
+        if (t == null) {
+            return fallback;
+        }
+        String w = ParamType.scalar(t.getValueNode(), key, problems);
+        if (w == null) {
+            return null;
+        }
+        Optional<T> v = byWord.apply(w);
+        if (v.isEmpty()) {
+            problems.at(t.getValueNode(), "unknown " + key + " '" + w + "'" + didYouMean(w, known) + "; one of "
+                    + String.join(", ", known));
+        }
+        return v.orElse(null);
+    }
+
+    private Detector detector(DetectorType type, Node node) {
+        Set<String> allowed = type.params().stream().map(Param::key).collect(Collectors.toCollection(LinkedHashSet::new));
+        Map<String, NodeTuple> keys = mapping(node, "'" + type.word() + "'", allowed);
+        if (!(node instanceof MappingNode)) {
+            return null;
+        }
+        int before = problems.count();
+        Params params = new Params();
+        for (Param<?> p : type.params()) {
+            if (p.required() && !keys.containsKey(p.key())) {
+                problems.at(node, "'" + type.word() + "' needs '" + p.key() + "': " + p.meaning());
+            }
+            readParam(params, p, keys.get(p.key()));
+        }
+        for (List<Param<?>> group : type.atLeastOneOf()) {
+            if (group.stream().noneMatch(p -> keys.containsKey(p.key()))) {
+                problems.at(node, "'" + type.word() + "' needs at least one of "
+                        + group.stream().map(Param::key).collect(Collectors.joining(", ")));
+            }
+        }
+        return problems.count() > before ? null : type.build().apply(params);
+    }
+
+    private Scope scope(Node node, DetectorType type) {
+        boolean groups = type != null && type.groupScoped();
+        List<Param<?>> declared = groups ? GROUP_SCOPE : RESOURCE_SCOPE;
+        Set<String> allowed = declared.stream().map(Param::key).collect(Collectors.toCollection(LinkedHashSet::new));
+        if (type == null) {
+            allowed.addAll(GROUP_SCOPE.stream().map(Param::key).toList());
+        }
+        Map<String, NodeTuple> keys = mapping(node, groups ? "the scope of a group policy ('" + type.word() + "' judges"
+                + " groups, not resources)" : "'scope'", allowed);
+        if (!(node instanceof MappingNode)) {
+            return null;
+        }
+        int before = problems.count();
+        Params params = new Params();
+        for (Param<?> p : List.of(ACCOUNTS, REGIONS, TAGS, GROUPS)) {
+            readParam(params, p, keys.get(p.key()));
+        }
+        if (keys.isEmpty()) {
+            problems.at(node, "'scope' is empty: leave it out to watch everything");
+        }
+        return problems.count() > before ? null : new Scope(params.find(ACCOUNTS).orElse(List.of()),
+                params.find(REGIONS).orElse(List.of()), params.find(TAGS).orElse(Map.of()),
+                params.find(GROUPS).orElse(List.of()));
+    }
+
+    private <T> void readParam(Params into, Param<T> param, NodeTuple t) {
+        if (t == null) {
+            return;
+        }
+        T v = param.type().read(t.getValueNode(), param.key(), problems);
+        if (v != null) {
+            into.put(param, v);
         }
     }
 
@@ -277,77 +313,34 @@ public final class PolicyFile {
     private Map<String, NodeTuple> mapping(Node node, String what, Set<String> allowed) {
         Map<String, NodeTuple> out = new LinkedHashMap<>();
         if (!(node instanceof MappingNode map)) {
-            error(node, what + " must be a mapping of keys to values");
+            problems.at(node, what + " must be a mapping of keys to values");
             return out;
         }
         for (NodeTuple t : map.getValue()) {
             String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
             if (key == null) {
-                error(t.getKeyNode(), "keys must be plain words");
+                problems.at(t.getKeyNode(), "keys must be plain words");
             } else if (!allowed.contains(key)) {
-                error(t.getKeyNode(), "unknown key '" + key + "' in " + what + didYouMean(key, allowed)
-                        + "; allowed: " + sorted(allowed));
+                problems.at(t.getKeyNode(), "unknown key '" + key + "' in " + what + didYouMean(key, allowed)
+                        + "; allowed: " + allowed.stream().sorted().collect(Collectors.joining(", ")));
             } else if (out.putIfAbsent(key, t) != null) {
-                error(t.getKeyNode(), "duplicate key '" + key + "'");
+                problems.at(t.getKeyNode(), "duplicate key '" + key + "'");
             }
         }
         return out;
     }
 
-    private String requiredScalar(Node parent, Map<String, NodeTuple> keys, String key) {
+    private String required(Node parent, Map<String, NodeTuple> keys, String key) {
         NodeTuple t = keys.get(key);
         if (t == null) {
-            error(parent, "policy is missing '" + key + "'");
+            problems.at(parent, "policy is missing '" + key + "'");
             return null;
         }
-        return scalar(t.getValueNode(), key);
+        return ParamType.scalar(t.getValueNode(), key, problems);
     }
 
-    private String scalar(Node node, String key) {
-        if (node instanceof ScalarNode s && !s.getValue().isBlank()) {
-            return s.getValue();
-        }
-        error(node, "'" + key + "' must be a single non-empty value");
-        return null;
-    }
-
-    private boolean bool(Node node, String key) {
-        String v = scalar(node, key);
-        if ("true".equals(v)) {
-            return true;
-        }
-        if (v != null && !"false".equals(v)) {
-            error(node, "'" + key + "' is true or false, was '" + v + "'");
-        }
-        return false;
-    }
-
-    private List<String> stringList(Node node, String key) {
-        if (!(node instanceof SequenceNode seq)) {
-            error(node, "'" + key + "' must be a list");
-            return List.of();
-        }
-        if (seq.getValue().isEmpty()) {
-            error(node, "'" + key + "' must not be empty: leave it out to not check it");
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (Node item : seq.getValue()) {
-            String v = scalar(item, key + " item");
-            if (v != null) {
-                out.add(v);
-            }
-        }
-        return out;
-    }
-
-    private void error(Node node, String message) {
-        Mark m = node.getStartMark();
-        errors.add(new PolicyError(file, m.getLine() + 1, m.getColumn() + 1, message));
-    }
-
-    private static String sorted(Set<String> words) {
-        return words.stream().sorted().collect(Collectors.joining(", "));
+    private static String words(Set<ResourceKind> kinds) {
+        return kinds.stream().map(ResourceKind::word).sorted().collect(Collectors.joining(", "));
     }
 
     /** A suggestion when a word is within two edits of a known one: the typo most people make. */

@@ -2,6 +2,7 @@ package io.costwarden.model.policy;
 
 import io.costwarden.model.ResourceKind;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The policies of one file, with the content hash that every decision names.
@@ -14,12 +15,24 @@ public record PolicySet(String source, String version, List<Policy> policies) {
         policies = List.copyOf(policies);
     }
 
+    public static PolicySet empty(String source) {
+        return new PolicySet(source, "none", List.of());
+    }
+
     public List<Policy> forResource(ResourceKind kind) {
-        return policies.stream().filter(p -> p.resource() == kind).toList();
+        return policies.stream().filter(p -> p.watches(kind)).toList();
     }
 
     /** The policies for a kind whose detector is of the given type. */
     public List<Policy> forResource(ResourceKind kind, Class<? extends Detector> detector) {
-        return policies.stream().filter(p -> p.resource() == kind && detector.isInstance(p.detect())).toList();
+        return policies.stream().filter(p -> p.watches(kind) && detector.isInstance(p.detect())).toList();
+    }
+
+    public List<Policy> withDetector(Class<? extends Detector> detector) {
+        return policies.stream().filter(p -> detector.isInstance(p.detect())).toList();
+    }
+
+    public Optional<Policy> named(String name) {
+        return policies.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 }

@@ -31,7 +31,7 @@ class PolicyFileTest {
         PolicySet set = PolicyFile.parse("p.yaml", VALID);
         assertThat(set.policies()).hasSize(2);
         Policy gpu = set.policies().get(0);
-        assertThat(gpu.resource()).isEqualTo(ResourceKind.EC2_INSTANCE);
+        assertThat(gpu.resources()).containsExactly(ResourceKind.EC2_INSTANCE);
         assertThat(((LaunchRule) gpu.detect()).requiredTags()).containsExactly("team", "owner");
         assertThat(gpu.action()).isEqualTo(ActionKind.STOP);
         assertThat(gpu.mode()).isEqualTo(Mode.ENFORCE);
@@ -68,9 +68,9 @@ class PolicyFileTest {
                 .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
                         .containsExactly(
                                 "p.yaml:2:5: policy is missing 'resource'",
-                                "p.yaml:3:5: unknown key 'resorce' in a policy (did you mean 'resource'?); allowed: action, detect, mode, name, resource",
+                                "p.yaml:3:5: unknown key 'resorce' in a policy (did you mean 'resource'?); allowed: action, detect, exempt, grace, mode, name, notify, resource, scope",
                                 "p.yaml:6:24: 'required-tags' must be a list",
-                                "p.yaml:7:11: unknown mode 'enforced' (did you mean 'enforce'?)",
+                                "p.yaml:7:11: unknown mode 'enforced' (did you mean 'enforce'?); one of dry-run, notify, enforce",
                                 "p.yaml:8:5: policy is missing 'detect'",
                                 "p.yaml:8:11: policy name 'Bad_Name' must be lower-case letters, digits and dashes, at most 63 characters",
                                 "p.yaml:9:15: unknown resource 'lambda'"));
@@ -131,8 +131,8 @@ class PolicyFileTest {
                 .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
                         .containsExactly(
                                 "p.yaml:6:14: 'for' is not a duration: 'soon' (write 90m, 2h, 1d or PT1H30M)",
-                                "p.yaml:7:20: 'cpu-below' is a percentage above 0 and at most 100, was 150",
-                                "p.yaml:8:23: unknown missing-data 'maybe'; one of idle, active, ignore"));
+                                "p.yaml:7:20: 'cpu-below' must be above 0 and at most 100, was 150",
+                                "p.yaml:8:23: unknown missing-data 'maybe'; one of active, idle, ignore"));
     }
 
     @Test
@@ -140,7 +140,7 @@ class PolicyFileTest {
         String text = "policies:\n  - name: a\n    resource: ec2-instance\n    detect:\n      launch: {}\n";
         assertThatThrownBy(() -> PolicyFile.parse("p.yaml", text))
                 .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors()).extracting(Object::toString)
-                        .containsExactly("p.yaml:5:15: 'launch' needs at least one of allowed-instance-types, allowed-regions, required-tags, spot-required-for-gpus"));
+                        .containsExactly("p.yaml:5:15: 'launch' needs at least one of required-tags, tag-values, allowed-instance-types, allowed-instance-families, allowed-regions, spot-required-for-gpus"));
     }
 
     @Test
@@ -191,11 +191,11 @@ class PolicyFileTest {
 
     @Test
     void globsMatchWholeInstanceTypes() {
-        assertThat(LaunchRule.globMatches("g5.*", "g5.xlarge")).isTrue();
-        assertThat(LaunchRule.globMatches("g5.*", "g5g.xlarge")).isFalse();
-        assertThat(LaunchRule.globMatches("g5.xlarge", "g5.2xlarge")).isFalse();
-        assertThat(LaunchRule.globMatches("ml.t3.?large", "ml.t3.xlarge")).isTrue();
-        assertThat(LaunchRule.globMatches("p4d.24xlarge", "p4dx24xlarge")).as("dots are literal").isFalse();
+        assertThat(Glob.matches("g5.*", "g5.xlarge")).isTrue();
+        assertThat(Glob.matches("g5.*", "g5g.xlarge")).isFalse();
+        assertThat(Glob.matches("g5.xlarge", "g5.2xlarge")).isFalse();
+        assertThat(Glob.matches("ml.t3.?large", "ml.t3.xlarge")).isTrue();
+        assertThat(Glob.matches("p4d.24xlarge", "p4dx24xlarge")).as("dots are literal").isFalse();
     }
 
 }
