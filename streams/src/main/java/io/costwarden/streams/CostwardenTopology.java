@@ -3,16 +3,23 @@ package io.costwarden.streams;
 import io.costwarden.model.ResourceChange;
 import io.costwarden.model.policy.PolicySet;
 import io.costwarden.streams.decisions.DecisionTopology;
+import io.costwarden.streams.decisions.Verdict;
 import io.costwarden.streams.idle.IdleTopology;
 import io.costwarden.streams.inventory.InventoryTopology;
 import io.costwarden.streams.launch.LaunchPolicyTopology;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 
-/** The streams role's whole topology: inventory, then each detector on its changes, then decisions. */
+/**
+ * The streams role's whole topology: the inventory, each detector on its changes (and metrics), and
+ * the decision steps that turn the detectors' verdicts into findings and action requests.
+ */
 public final class CostwardenTopology {
     private CostwardenTopology() {
     }
@@ -20,9 +27,28 @@ public final class CostwardenTopology {
     public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ResourceChange> changes = InventoryTopology.build(builder);
-        LaunchPolicyTopology.build(changes, policies, meters);
-        IdleTopology.build(builder, changes, policies, meters);
-        DecisionTopology.build(builder);
+
+        // Verdicts keyed by resource ARN: decided next to the inventory, which tells of stops and tags.
+        List<KStream<String, Verdict>> byResource = new ArrayList<>();
+        byResource.add(LaunchPolicyTopology.build(builder, changes, policies));
+        byResource.add(IdleTopology.build(builder, changes, policies, meters));
+
+        // Verdicts keyed by group ("team=ml-research", "account=123456789012"), from detectors that
+        // repartition by group; decided in their own store.
+        List<KStream<String, Verdict>> byGroup = new ArrayList<>();
+
+        DecisionTopology.forResources(builder, merge(byResource, "resource-verdicts"), changes, policies, meters);
+        if (!byGroup.isEmpty()) {
+            DecisionTopology.forGroups(builder, merge(byGroup, "group-verdicts"), policies, meters);
+        }
         return builder.build();
+    }
+
+    private static KStream<String, Verdict> merge(List<KStream<String, Verdict>> streams, String name) {
+        KStream<String, Verdict> all = streams.get(0);
+        for (int i = 1; i < streams.size(); i++) {
+            all = all.merge(streams.get(i), Named.as(name + "-" + i));
+        }
+        return all;
     }
 }

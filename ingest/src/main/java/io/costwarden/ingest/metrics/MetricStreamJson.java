@@ -163,18 +163,13 @@ public final class MetricStreamJson implements MetricStreamFormat {
             }
             stats[i] = v.asDouble();
         }
-        ResourceKind kind;
-        String nativeId;
-        if (dims.containsKey("InstanceId") && dims.get("InstanceId").startsWith("i-")) {
-            kind = ResourceKind.EC2_INSTANCE;
-            nativeId = dims.get("InstanceId");
-        } else if (dims.containsKey("NotebookInstanceName") && !dims.get("NotebookInstanceName").isBlank()) {
-            kind = ResourceKind.SAGEMAKER_NOTEBOOK;
-            nativeId = dims.get("NotebookInstanceName");
-        } else {
+        java.util.Optional<MetricResource> named = MetricResource.of(dims);
+        if (named.isEmpty()) {
             sink.skip("no-resource-dimension:" + namespace);
             return;
         }
+        ResourceKind kind = named.get().kind();
+        String nativeId = named.get().nativeId();
         sink.sample(new MetricSample(MetricSample.SCHEMA_VERSION, kind.arn(region, account, nativeId), kind, account,
                 region, namespace, metric, dims, time, stats[0], stats[1], stats[2], stats[3],
                 d.path("unit").asText(""), d.path("metric_stream_name").asText("")));

@@ -118,18 +118,13 @@ public final class MetricStreamOtel implements MetricStreamFormat {
             sink.error(new RecordError(at + "." + metric.getName(), "summary without the 0 and 1 quantiles (min and max)", ""));
             return;
         }
-        ResourceKind kind;
-        String id;
-        if (dims.getOrDefault("InstanceId", "").startsWith("i-")) {
-            kind = ResourceKind.EC2_INSTANCE;
-            id = dims.get("InstanceId");
-        } else if (!dims.getOrDefault("NotebookInstanceName", "").isBlank()) {
-            kind = ResourceKind.SAGEMAKER_NOTEBOOK;
-            id = dims.get("NotebookInstanceName");
-        } else {
+        java.util.Optional<MetricResource> named = MetricResource.of(dims);
+        if (named.isEmpty()) {
             sink.skip("no-resource-dimension:" + namespace);
             return;
         }
+        ResourceKind kind = named.get().kind();
+        String id = named.get().nativeId();
         // The period's start, as the JSON format stamps it (timeUnixNano is its end).
         long nanos = dp.getStartTimeUnixNano() != 0 ? dp.getStartTimeUnixNano() : dp.getTimeUnixNano();
         Instant time = Instant.ofEpochSecond(0, nanos);

@@ -1,42 +1,261 @@
 package io.costwarden.streams.decisions;
 
-import io.costwarden.model.ActionKind;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.Finding;
 import io.costwarden.model.FindingState;
 import io.costwarden.model.Ids;
-import io.costwarden.model.Mode;
+import io.costwarden.model.JsonSerde;
+import io.costwarden.model.Resource;
+import io.costwarden.model.ResourceChange;
 import io.costwarden.model.Topics;
+import io.costwarden.model.policy.Exemption;
+import io.costwarden.model.policy.Policy;
+import io.costwarden.model.policy.PolicySet;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * From findings to action requests: an open finding whose policy asks for an action, in dry-run or
- * enforce mode, becomes one request. Notify-mode findings and notify actions stop here. The executor
- * re-checks everything (guardrails are enforced there, not trusted from here).
+ * Owns every finding's life: one current finding per policy and subject, opened as a warning when a
+ * detector says its condition holds, acted on when the policy's grace period ends with the condition
+ * still holding, cancelled when the condition clears first (activity, a stop, new tags, an exemption,
+ * the policy removed), resolved when it clears after the action. Every transition is a record on
+ * {@code costwarden.findings.v1}; an action request goes to {@code costwarden.actions.v1} at the
+ * moment of acting, for policies that act.
+ *
+ * <p>Grace runs on the wall clock, unlike detection: it is the time a human gets to react to the
+ * warning, which replayed or late data must not shorten. A punctuation every {@link #CHECK_EVERY}
+ * acts on findings whose grace has ended, so an action follows its grace period within a second.
+ *
+ * <p>The store is keyed {@code partition-key|policy|subject} so that everything about one resource is
+ * one prefix scan away when the inventory reports a stop or a tag change.
  */
 public final class DecisionTopology {
+    public static final String RESOURCE_STORE = "findings-by-resource";
+    public static final String GROUP_STORE = "findings-by-group";
+    public static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+
     private DecisionTopology() {
     }
 
-    public static void build(StreamsBuilder builder) {
-        builder.stream(Topics.FINDINGS.name(), Consumed.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
-                        .withName("findings"))
-                .filter((id, f) -> f != null && wantsAction(f), Named.as("wants-action"))
-                .mapValues(DecisionTopology::request, Named.as("decide"))
-                .to(Topics.ACTIONS.name(), Produced.with(Topics.ACTIONS.keySerde(), Topics.ACTIONS.valueSerde())
-                        .withName("action-requests"));
+    /** What the step produces: finding transitions and action requests, sent to their own topics. */
+    sealed interface Output permits FindingOut, ActionOut {
     }
 
-    static boolean wantsAction(Finding f) {
-        return f.state() == FindingState.OPEN && f.action() != ActionKind.NOTIFY && f.mode() != Mode.NOTIFY;
+    record FindingOut(Finding finding) implements Output {
+    }
+
+    record ActionOut(ActionRequest request) implements Output {
+    }
+
+    /**
+     * Decisions on resource findings: verdicts keyed by resource ARN, plus the inventory's changes for
+     * the same keys (they must be in the same sub-topology, which the shared store ensures).
+     */
+    public static void forResources(StreamsBuilder builder, KStream<String, Verdict> verdicts,
+            KStream<String, ResourceChange> changes, Supplier<PolicySet> policies, MeterRegistry meters) {
+        KStream<String, DecisionInput> inputs = verdicts.mapValues(v -> (DecisionInput) v, Named.as("decide-verdicts"))
+                .merge(changes.mapValues(c -> (DecisionInput) new SubjectUpdate(c), Named.as("decide-changes")),
+                        Named.as("decision-inputs"));
+        build(builder, inputs, RESOURCE_STORE, "resource", policies, meters);
+    }
+
+    /** Decisions on group findings (spend, GPU quota): verdicts keyed by group. */
+    public static void forGroups(StreamsBuilder builder, KStream<String, Verdict> verdicts, Supplier<PolicySet> policies,
+            MeterRegistry meters) {
+        build(builder, verdicts.mapValues(v -> (DecisionInput) v, Named.as("decide-group-verdicts")), GROUP_STORE, "group",
+                policies, meters);
+    }
+
+    private static void build(StreamsBuilder builder, KStream<String, DecisionInput> inputs, String store, String name,
+            Supplier<PolicySet> policies, MeterRegistry meters) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
+                JsonSerde.of(Finding.class)));
+        KStream<String, Output> out = inputs.process(() -> new Decide(store, policies, meters), Named.as(name + "-decide"), store);
+        out.flatMap((k, o) -> o instanceof FindingOut f ? List.of(KeyValue.pair(f.finding().id(), f.finding())) : List.of(),
+                        Named.as(name + "-findings"))
+                .to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
+                        .withName(name + "-findings-sink"));
+        out.flatMap((k, o) -> o instanceof ActionOut a ? List.of(KeyValue.pair(a.request().resourceId(), a.request()))
+                        : List.of(), Named.as(name + "-actions"))
+                .to(Topics.ACTIONS.name(), Produced.with(Topics.ACTIONS.keySerde(), Topics.ACTIONS.valueSerde())
+                        .withName(name + "-actions-sink"));
     }
 
     static ActionRequest request(Finding f) {
         return new ActionRequest(ActionRequest.SCHEMA_VERSION, Ids.action(f.id(), f.action()), f.id(), f.policy(),
                 f.policyVersion(), f.action(), f.mode(), f.resourceId(), f.kind(), f.nativeId(), f.account(), f.region(),
                 f.detectedAt());
+    }
+
+    static final class Decide implements Processor<String, DecisionInput, String, Output> {
+        private final String storeName;
+        private final Supplier<PolicySet> policies;
+        private final MeterRegistry meters;
+        private ProcessorContext<String, Output> context;
+        private KeyValueStore<String, Finding> store;
+
+        Decide(String storeName, Supplier<PolicySet> policies, MeterRegistry meters) {
+            this.storeName = storeName;
+            this.policies = policies;
+            this.meters = meters;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Output> context) {
+            this.context = context;
+            this.store = context.getStateStore(storeName);
+            context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> actOnEndedGrace(Instant.ofEpochMilli(now)));
+        }
+
+        @Override
+        public void process(Record<String, DecisionInput> record) {
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            if (record.value() instanceof Verdict v) {
+                onVerdict(record.key(), v, now);
+            } else if (record.value() instanceof SubjectUpdate u) {
+                onUpdate(record.key(), u.change(), now);
+            }
+        }
+
+        private void onVerdict(String partitionKey, Verdict v, Instant now) {
+            String key = partitionKey + "|" + v.policy().name() + "|" + v.subjectId();
+            Finding current = store.get(key);
+            if (!v.holds()) {
+                if (current != null) {
+                    end(key, current, String.join("; ", v.violations()), now);
+                }
+                return;
+            }
+            if (current != null) {
+                // One current finding per policy and subject: a condition that keeps holding is the same finding.
+                return;
+            }
+            Policy p = v.policy();
+            Map<String, String> tags = v.resource() == null ? Map.of() : v.resource().tags();
+            Optional<String> exempt = p.exempt().reason(tags, now);
+            if (exempt.isPresent()) {
+                meters.counter("costwarden.findings.exempted", "policy", p.name()).increment();
+                return;
+            }
+            Finding opened = open(p, v, now);
+            emit(opened);
+            store.put(key, opened);
+            if (p.grace().isZero()) {
+                act(key, opened, now);
+            }
+        }
+
+        private void onUpdate(String resourceId, ResourceChange change, Instant now) {
+            Resource r = change.resource();
+            List<KeyValue<String, Finding>> mine = new ArrayList<>();
+            try (KeyValueIterator<String, Finding> it = store.prefixScan(resourceId + "|", new StringSerializer())) {
+                it.forEachRemaining(mine::add);
+            }
+            for (KeyValue<String, Finding> kv : mine) {
+                Finding f = kv.value;
+                if ("stopped".equals(r.state()) || "terminated".equals(r.state())) {
+                    end(kv.key, f, "resource " + r.state() + " (" + change.event().eventName() + ")", now);
+                    continue;
+                }
+                Finding updated = f.withTags(r.tags());
+                Optional<Policy> p = policies.get().named(f.policy());
+                Optional<String> exempt = p.flatMap(policy -> policy.exempt().reason(r.tags(), now));
+                if (exempt.isPresent() && f.state() == FindingState.OPEN) {
+                    end(kv.key, updated, exempt.get(), now);
+                } else if (!updated.tags().equals(f.tags())) {
+                    store.put(kv.key, updated);
+                }
+            }
+        }
+
+        /** Findings whose grace has ended: act, unless exempted meanwhile or their policy is gone. */
+        private void actOnEndedGrace(Instant now) {
+            List<KeyValue<String, Finding>> due = new ArrayList<>();
+            try (KeyValueIterator<String, Finding> it = store.all()) {
+                it.forEachRemaining(kv -> {
+                    if (kv.value.state() == FindingState.OPEN && !kv.value.actAfter().isAfter(now)) {
+                        due.add(kv);
+                    }
+                });
+            }
+            PolicySet set = policies.get();
+            for (KeyValue<String, Finding> kv : due) {
+                Optional<Policy> p = set.named(kv.value.policy());
+                Optional<String> exempt = p.flatMap(policy -> policy.exempt().reason(kv.value.tags(), now));
+                if (p.isEmpty()) {
+                    end(kv.key, kv.value, "policy " + kv.value.policy() + " is not in policy version " + set.version(), now);
+                } else if (exempt.isPresent()) {
+                    end(kv.key, kv.value, exempt.get(), now);
+                } else {
+                    act(kv.key, kv.value, now);
+                }
+            }
+        }
+
+        private void act(String key, Finding open, Instant now) {
+            Policy p = policies.get().named(open.policy()).orElse(null);
+            boolean requests = p != null && p.acts();
+            Finding acted = open.moveTo(FindingState.ACTED, requests
+                    ? open.action().word() + " requested (" + open.mode().word() + ")"
+                    : "grace ended with the condition holding; " + (open.mode() == io.costwarden.model.Mode.NOTIFY
+                            ? "notify mode" : "notify-only policy"), now);
+            emit(acted);
+            store.put(key, acted);
+            if (requests) {
+                context.forward(new Record<>(acted.resourceId(), new ActionOut(request(acted)), now.toEpochMilli()));
+            }
+        }
+
+        /** Cancelled before the action, resolved after it; either way the subject has no current finding. */
+        private void end(String key, Finding f, String why, Instant now) {
+            FindingState next = f.state() == FindingState.ACTED ? FindingState.RESOLVED : FindingState.CANCELLED;
+            emit(f.moveTo(next, why, now));
+            store.delete(key);
+        }
+
+        private Finding open(Policy p, Verdict v, Instant now) {
+            Resource r = v.resource();
+            String id = Ids.finding(p.name(), v.subjectId(), v.episode());
+            String version = policies.get().named(p.name()).isPresent() ? policies.get().version() : "";
+            List<String> violations = new ArrayList<>(v.violations());
+            if (r != null) {
+                Exemption.ignoredTag(r.tags(), now).ifPresent(violations::add);
+            }
+            String why = p.grace().isZero() ? "detected" : "detected; " + p.action().word() + " after the grace period ends at "
+                    + now.plus(p.grace());
+            Finding f = new Finding(Finding.SCHEMA_VERSION, id, null, p.name(), version, p.detect().word(),
+                    FindingState.OPEN, why, r == null ? "" : r.id(), r == null ? null : r.kind(),
+                    r == null ? "" : r.nativeId(), r == null ? "" : r.account(), r == null ? "" : r.region(),
+                    r == null ? "" : r.instanceType(), r == null ? 0 : r.gpuCount(), r == null ? "" : r.launchedBy(),
+                    r == null ? Map.of() : r.tags(), v.group(), v.figures(), violations, p.action(), p.mode(), p.channels(),
+                    v.at(), now.plus(p.grace()), now, v.triggerEventId());
+            return f.moveTo(FindingState.OPEN, why, now);
+        }
+
+        private void emit(Finding f) {
+            meters.counter("costwarden.findings", "policy", f.policy(), "detector", f.detector(), "state", f.state().word())
+                    .increment();
+            context.forward(new Record<>(f.id(), new FindingOut(f), f.changedAt().toEpochMilli()));
+        }
     }
 }

@@ -1,16 +1,15 @@
 package io.costwarden.streams.idle;
 
-import io.costwarden.model.Finding;
-import io.costwarden.model.FindingState;
-import io.costwarden.model.Ids;
 import io.costwarden.model.JsonSerde;
 import io.costwarden.model.MetricSample;
 import io.costwarden.model.Resource;
 import io.costwarden.model.ResourceChange;
+import io.costwarden.model.PurchaseOption;
 import io.costwarden.model.Topics;
 import io.costwarden.model.policy.IdleRule;
 import io.costwarden.model.policy.Policy;
 import io.costwarden.model.policy.PolicySet;
+import io.costwarden.streams.decisions.Verdict;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +23,6 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -41,8 +39,15 @@ import org.apache.kafka.streams.state.Stores;
  * at the sample's time, and every {@link #CHECK_EVERY} on the wall clock for all running resources,
  * because silence is a signal too: a resource that stops reporting gets no sample to check on.
  *
- * <p>A quiet run is reported once; its start is the finding's window, so the same data gives the same
- * finding id. Activity or a stop ends the run; the next quiet run is a new finding.
+ * <p>A quiet run is reported once, as a verdict that holds; its start is the finding's episode, so the
+ * same data gives the same finding id. Activity after a reported run is a verdict that clears it (the
+ * decision step cancels or resolves the finding); a stop ends the run too (the decision step hears the
+ * stop from the inventory). The next quiet run is a new finding.
+ *
+ * <p>Signals: {@code cpu} (CPUUtilization), {@code gpu} (per GPU index), {@code network-in} and
+ * {@code network-out} (bytes per second over the period) and {@code notebook}: the Jupyter activity
+ * published by deploy/sagemaker/notebook-activity, which says directly when the last kernel or terminal
+ * activity was ({@code SecondsSinceLastActivity}) and whether a kernel is busy ({@code BusyKernels}).
  */
 public final class IdleTopology {
     public static final String DETECTOR = "idle";
@@ -59,25 +64,22 @@ public final class IdleTopology {
     record Input(ResourceChange change, MetricSample sample) {
     }
 
-    public static KStream<String, Finding> build(StreamsBuilder builder, KStream<String, ResourceChange> changes,
+    public static KStream<String, Verdict> build(StreamsBuilder builder, KStream<String, ResourceChange> changes,
             Supplier<PolicySet> policies, MeterRegistry meters) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
                 JsonSerde.of(IdleState.class)));
         KStream<String, MetricSample> metrics = builder.stream(Topics.METRICS.name(),
                 Consumed.with(Topics.METRICS.keySerde(), Topics.METRICS.valueSerde()).withName("metrics"));
-        KStream<String, Finding> findings = changes.mapValues(c -> new Input(c, null), Named.as("idle-changes"))
+        return changes.mapValues(c -> new Input(c, null), Named.as("idle-changes"))
                 .merge(metrics.filter((k, v) -> v != null, Named.as("idle-drop-tombstones"))
                         .mapValues(s -> new Input(null, s), Named.as("idle-samples")), Named.as("idle-inputs"))
                 .process(() -> new Detect(policies, meters), Named.as("idle-detect"), STORE);
-        findings.to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
-                .withName("idle-findings"));
-        return findings;
     }
 
-    static final class Detect implements Processor<String, Input, String, Finding> {
+    static final class Detect implements Processor<String, Input, String, Verdict> {
         private final Supplier<PolicySet> policies;
         private final MeterRegistry meters;
-        private ProcessorContext<String, Finding> context;
+        private ProcessorContext<String, Verdict> context;
         private KeyValueStore<String, IdleState> store;
 
         Detect(Supplier<PolicySet> policies, MeterRegistry meters) {
@@ -86,7 +88,7 @@ public final class IdleTopology {
         }
 
         @Override
-        public void init(ProcessorContext<String, Finding> context) {
+        public void init(ProcessorContext<String, Verdict> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
             context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> checkAll(Instant.ofEpochMilli(now)));
@@ -132,30 +134,57 @@ public final class IdleTopology {
         }
 
         private IdleState onSample(MetricSample m) {
-            String signal = switch (m.metric()) {
-                case IdleRule.CPU_METRIC -> "cpu";
-                case IdleRule.GPU_METRIC -> "gpu";
-                default -> null;
-            };
+            String signal = signal(m);
             if (signal == null) {
                 return null;
             }
             IdleState old = store.get(m.resourceId());
-            IdleState s = old != null ? old : new IdleState(m.resourceId(), m.kind(), m.dimensions().getOrDefault(
-                    m.kind() == io.costwarden.model.ResourceKind.EC2_INSTANCE ? "InstanceId" : "NotebookInstanceName", ""),
+            IdleState s = old != null ? old : new IdleState(m.resourceId(), m.kind(), m.kind().nativeId(m.resourceId()),
                     m.account(), m.region(), null, true, m.time(), null, null, null);
             // Kept even while the inventory says stopped: CloudTrail's start can trail the first datapoints.
             s.lastSeen().merge(signal, m.time(), IdleTopology::later);
             for (Policy p : policies.get().forResource(s.kind(), IdleRule.class)) {
-                IdleRule rule = (IdleRule) p.detect();
-                Optional<Double> threshold = signal.equals("cpu") ? rule.cpuBelow() : rule.gpuBelow();
-                // The period's maximum: a burst inside the period is activity. For GPUs each index is its
-                // own sample, so any busy GPU makes the instance active.
-                if (threshold.isPresent() && m.max() >= threshold.get()) {
-                    s.lastActive().merge(p.name() + "|" + signal, m.time(), IdleTopology::later);
-                }
+                activity(m, signal, (IdleRule) p.detect())
+                        .ifPresent(t -> s.lastActive().merge(p.name() + "|" + signal, t, IdleTopology::later));
             }
             return s;
+        }
+
+        /** The signal a datapoint feeds, or null for metrics the idle rule does not read. */
+        static String signal(MetricSample m) {
+            if (IdleRule.NOTEBOOK_NAMESPACE.equals(m.namespace())) {
+                return m.metric().equals(IdleRule.NOTEBOOK_IDLE_SECONDS) || m.metric().equals(IdleRule.NOTEBOOK_BUSY_KERNELS)
+                        ? "notebook" : null;
+            }
+            return switch (m.metric()) {
+                case IdleRule.CPU_METRIC -> "cpu";
+                case IdleRule.GPU_METRIC -> "gpu";
+                case IdleRule.NETWORK_IN -> "network-in";
+                case IdleRule.NETWORK_OUT -> "network-out";
+                default -> null;
+            };
+        }
+
+        /**
+         * When the datapoint shows activity under this rule, or empty when it shows quiet. Thresholds compare
+         * the period's maximum, so a burst inside the period counts; for GPUs each index is its own datapoint,
+         * so any busy GPU makes the resource active.
+         */
+        static Optional<Instant> activity(MetricSample m, String signal, IdleRule rule) {
+            return switch (signal) {
+                case "cpu" -> rule.cpuBelow().filter(t -> m.max() >= t).map(t -> m.time());
+                case "gpu" -> rule.gpuBelow().filter(t -> m.max() >= t).map(t -> m.time());
+                // Bytes over the period; metric streams deliver one-minute periods.
+                case "network-in", "network-out" -> rule.networkBelow().filter(t -> m.sum() / 60.0 >= t).map(t -> m.time());
+                case "notebook" -> !rule.notebookActivity() ? Optional.empty()
+                        : m.metric().equals(IdleRule.NOTEBOOK_BUSY_KERNELS)
+                        ? (m.max() > 0 ? Optional.of(m.time()) : Optional.empty())
+                        // The script says how long ago the last kernel or terminal activity was; the smallest
+                        // value in the period is the most recent activity. Stuck-starting kernels and apps with
+                        // no kernels report only growing values, so they read as quiet.
+                        : Optional.of(m.time().minusSeconds((long) Math.max(0, m.min())));
+                default -> Optional.empty();
+            };
         }
 
         private void checkAll(Instant now) {
@@ -194,7 +223,20 @@ public final class IdleTopology {
             PolicySet set = policies.get();
             for (Policy p : set.forResource(s.kind(), IdleRule.class)) {
                 IdleRule rule = (IdleRule) p.detect();
+                if (!p.scope().matches(resource(s, at))) {
+                    continue;
+                }
                 Optional<Instant> quietSince = quietSince(s, p.name(), rule, at);
+                Instant reported = s.reported().get(p.name());
+                boolean activeAgain = quietSince.map(q -> !q.equals(reported))
+                        .orElse(rule.missingData() == IdleRule.MissingData.ACTIVE);
+                if (reported != null && activeAgain) {
+                    s.reported().remove(p.name());
+                    context.forward(new Record<>(s.resourceId(), Verdict.clears(p, resource(s, at),
+                            quietSince.isPresent() ? "active again at " + quietSince.get() : "signals went silent; the policy reads silence as activity",
+                            at), at.toEpochMilli()));
+                    emitted = true;
+                }
                 // Quiet is only known up to the newest data: metrics arrive minutes late, and activity not yet
                 // delivered must not count as quiet. Silence itself is judged at `at` (see quietSince).
                 Instant knownUntil = knownUntil(s, rule, at);
@@ -205,9 +247,7 @@ public final class IdleTopology {
                     continue;
                 }
                 s.reported().put(p.name(), quietSince.get());
-                context.forward(new Record<>(s.resourceId(), finding(s, p, set.version(), rule, quietSince.get(), at),
-                        at.toEpochMilli()));
-                meters.counter("costwarden.findings", "policy", p.name(), "detector", DETECTOR, "state", "open").increment();
+                context.forward(new Record<>(s.resourceId(), verdict(s, p, rule, quietSince.get(), at), at.toEpochMilli()));
                 emitted = true;
             }
             return emitted;
@@ -233,6 +273,13 @@ public final class IdleTopology {
             if (rule.gpuBelow().isPresent() && !knownWithoutGpu) {
                 out.add("gpu");
             }
+            if (rule.networkBelow().isPresent()) {
+                out.add("network-in");
+                out.add("network-out");
+            }
+            if (rule.notebookActivity()) {
+                out.add("notebook");
+            }
             return out;
         }
 
@@ -256,18 +303,25 @@ public final class IdleTopology {
             return Optional.of(since);
         }
 
-        private static Finding finding(IdleState s, Policy p, String version, IdleRule rule, Instant quietSince, Instant at) {
-            Resource r = s.resource();
+        private static Verdict verdict(IdleState s, Policy p, IdleRule rule, Instant quietSince, Instant at) {
             List<String> signals = new ArrayList<>();
             rule.cpuBelow().ifPresent(t -> signals.add("CPU below " + fmt(t) + "%"));
             rule.gpuBelow().ifPresent(t -> signals.add("every GPU below " + fmt(t) + "%"));
+            rule.networkBelow().ifPresent(t -> signals.add("network in and out below " + fmt(t) + " B/s"));
+            if (rule.notebookActivity()) {
+                signals.add("no busy kernel and no kernel or terminal activity");
+            }
             String violation = "idle for " + Duration.between(quietSince, at).toMinutes() + " min (since " + quietSince
                     + "; policy: " + rule.duration().toMinutes() + " min): " + String.join(", ", signals);
-            return new Finding(Finding.SCHEMA_VERSION, Ids.finding(p.name(), s.resourceId(), "idle:" + quietSince.toEpochMilli()),
-                    p.name(), version, DETECTOR, FindingState.OPEN, s.resourceId(), s.kind(), s.nativeId(), s.account(),
-                    s.region(), r == null ? "" : r.instanceType(), r == null ? 0 : r.gpuCount(),
-                    r == null ? "" : r.launchedBy(), r == null ? Map.of() : r.tags(), List.of(violation), p.action(), p.mode(),
-                    at, "idle:" + quietSince.toEpochMilli());
+            String episode = "idle:" + quietSince.toEpochMilli();
+            return Verdict.holds(p, resource(s, at), episode, List.of(violation), at, episode);
+        }
+
+        /** The inventory's view, or for a resource known only from its metrics what they say. */
+        private static Resource resource(IdleState s, Instant at) {
+            return s.resource() != null ? s.resource() : new Resource(Resource.SCHEMA_VERSION, s.resourceId(), s.kind(),
+                    s.nativeId(), s.account(), s.region(), "running", "", 0, 0, PurchaseOption.UNKNOWN, Map.of(), "",
+                    Optional.empty(), at, "", "");
         }
 
         private static String fmt(double d) {
