@@ -36,6 +36,9 @@ public class CostwardenMain implements QuarkusApplication {
                                          or Parquet; the files of one run together) to
                                          costwarden.costs.v1, one item per resource and hour
               validate FILE...           check policy files; every error as file:line:col: message
+              refresh-prices [--region R]... [--instance-type T]... [--spot] [--out FILE]
+                                         fetch AWS prices (default us-east-1) into an instance catalog
+                                         CSV, to stdout unless --out (docs/catalog.md)
               help                       this text
             """;
 
@@ -60,6 +63,7 @@ public class CostwardenMain implements QuarkusApplication {
                 // Pure file checking: no broker, no roles, no HTTP; so no Quarkus at all.
                 System.exit(Validate.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             }
+            case "refresh-prices" -> System.exit(RefreshPrices.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             case "help", "--help", "-h" -> {
                 System.out.print(USAGE);
                 return;

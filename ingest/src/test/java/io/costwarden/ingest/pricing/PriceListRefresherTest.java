@@ -274,7 +274,7 @@ class PriceListRefresherTest {
         // Synthetic: the recorded item with its hourly price set to zero.
         String zero = m5Large().replace("\"USD\": \"0.0960000000\"", "\"USD\": \"0.0000000000\"");
         assertThat(zero).isNotEqualTo(m5Large());
-        assertThatThrownBy(() -> PriceListItem.parse(zero)).hasMessage("hourly on-demand price is 0E-10");
+        assertThatThrownBy(() -> PriceListItem.parse(zero)).hasMessage("hourly on-demand price is 0.0000000000");
     }
 
     @Test

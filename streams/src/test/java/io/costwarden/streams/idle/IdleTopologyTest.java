@@ -16,7 +16,7 @@ import io.costwarden.model.Verb;
 import io.costwarden.model.policy.InvalidPolicyException;
 import io.costwarden.model.policy.PolicyFile;
 import io.costwarden.model.policy.PolicySet;
-import io.costwarden.streams.inventory.InventoryTopology;
+import io.costwarden.streams.Pipeline;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,10 +35,7 @@ import org.junit.jupiter.api.Test;
 class IdleTopologyTest {
     static final Instant T0 = Instant.parse("2026-11-20T09:00:00Z");
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, ResourceEvent> events;
-    private TestInputTopic<String, MetricSample> metrics;
-    private TestOutputTopic<String, Finding> findings;
+    private Pipeline pipeline;
 
     void start(String missingData) throws InvalidPolicyException {
         PolicySet policies = PolicyFile.parse("p.yaml", """
@@ -53,24 +50,15 @@ class IdleTopologyTest {
                         missing-data: %s
                     action: stop
                 """.formatted(missingData));
-        StreamsBuilder builder = new StreamsBuilder();
-        IdleTopology.build(builder, InventoryTopology.build(builder), () -> policies, new SimpleMeterRegistry());
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "idle-test");
-        driver = new TopologyTestDriver(builder.build(), props, T0);
-        events = driver.createInputTopic(Topics.EVENTS.name(), Topics.EVENTS.keySerde().serializer(),
-                Topics.EVENTS.valueSerde().serializer());
-        metrics = driver.createInputTopic(Topics.METRICS.name(), Topics.METRICS.keySerde().serializer(),
-                Topics.METRICS.valueSerde().serializer());
-        findings = driver.createOutputTopic(Topics.FINDINGS.name(), Topics.FINDINGS.keySerde().deserializer(),
-                Topics.FINDINGS.valueSerde().deserializer());
+        pipeline = new Pipeline(() -> policies, new SimpleMeterRegistry(), T0,
+                (builder, changes) -> IdleTopology.build(builder, changes, () -> policies, new SimpleMeterRegistry()));
         ResourceEvent l = launch("i-gpu", "g5.12xlarge", 4, Map.of("team", "vision"), T0.toString());
-        events.pipeInput(l.resourceId(), l);
+        pipeline.send(l);
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        pipeline.close();
     }
 
     /** One datapoint per minute for every GPU and the CPU, from {@code fromMinute} to {@code toMinute}. */
@@ -87,16 +75,16 @@ class IdleTopologyTest {
     void send(String namespace, String metric, Map<String, String> dims, Instant t, double max) {
         MetricSample s = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-gpu"), ResourceKind.EC2_INSTANCE, ACCOUNT, REGION,
                 namespace, metric, dims, t, max / 2, max, max, 1, "Percent", "s");
-        metrics.pipeInput(s.resourceId(), s);
+        pipeline.send(s);
     }
 
     @Test
     void quietForTheWholeDurationIsOneFinding() throws InvalidPolicyException {
         start("active");
         minutes(1, 59, 1, 0, 0, 0, 0);
-        assertThat(findings.isEmpty()).as("59 minutes is not yet 60").isTrue();
+        assertThat(pipeline.opened().isEmpty()).as("59 minutes is not yet 60").isTrue();
         minutes(60, 90, 1, 0, 0, 0, 0);
-        List<Finding> out = findings.readValuesToList();
+        List<Finding> out = pipeline.opened();
         assertThat(out).singleElement().satisfies(f -> {
             assertThat(f.detector()).isEqualTo("idle");
             assertThat(f.resourceId()).isEqualTo(arn("i-gpu"));
@@ -110,7 +98,7 @@ class IdleTopologyTest {
     void aGpuKernelBusyOnTheGpuWithAnIdleCpuIsNotIdle() throws InvalidPolicyException {
         start("active");
         minutes(1, 120, 1, 0, 0, 95, 0);
-        assertThat(findings.isEmpty()).isTrue();
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 
     @Test
@@ -119,9 +107,9 @@ class IdleTopologyTest {
         minutes(1, 30, 1, 0, 0, 0, 0);
         minutes(31, 31, 80, 0, 0, 0, 0);
         minutes(32, 90, 1, 0, 0, 0, 0);
-        assertThat(findings.isEmpty()).as("active at minute 31: quiet only since then").isTrue();
+        assertThat(pipeline.opened().isEmpty()).as("active at minute 31: quiet only since then").isTrue();
         minutes(91, 91, 1, 0, 0, 0, 0);
-        assertThat(findings.readValuesToList()).singleElement()
+        assertThat(pipeline.opened()).singleElement()
                 .satisfies(f -> assertThat(f.triggerEventId()).isEqualTo("idle:" + T0.plus(Duration.ofMinutes(31)).toEpochMilli()));
     }
 
@@ -129,14 +117,14 @@ class IdleTopologyTest {
     void anInstanceWithoutGpusIsJudgedOnCpuAlone() throws InvalidPolicyException {
         start("active");
         ResourceEvent cpuOnly = launch("i-cpu", "m5.large", 0, Map.of(), T0.toString());
-        events.pipeInput(cpuOnly.resourceId(), cpuOnly);
+        pipeline.send(cpuOnly);
         for (int m = 1; m <= 61; m++) {
             MetricSample s = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-cpu"), ResourceKind.EC2_INSTANCE, ACCOUNT,
                     REGION, "AWS/EC2", "CPUUtilization", Map.of("InstanceId", "i-cpu"), T0.plus(Duration.ofMinutes(m)),
                     0.5, 1, 1, 1, "Percent", "s");
-            metrics.pipeInput(s.resourceId(), s);
+            pipeline.send(s);
         }
-        assertThat(findings.readValuesToList()).singleElement().satisfies(f -> assertThat(f.resourceId()).isEqualTo(arn("i-cpu")));
+        assertThat(pipeline.opened()).singleElement().satisfies(f -> assertThat(f.resourceId()).isEqualTo(arn("i-cpu")));
     }
 
     @Test
@@ -144,29 +132,29 @@ class IdleTopologyTest {
         start("active");
         minutes(1, 50, 1, 0, 0, 0, 0);
         // Metrics lag by minutes: at 65 min of wall clock only 50 minutes are known quiet.
-        driver.advanceWallClockTime(Duration.ofMinutes(65));
-        assertThat(findings.isEmpty()).isTrue();
+        pipeline.advance(Duration.ofMinutes(65));
+        assertThat(pipeline.opened().isEmpty()).isTrue();
         minutes(51, 60, 1, 0, 0, 0, 0);
-        assertThat(findings.readValuesToList()).hasSize(1);
+        assertThat(pipeline.opened()).hasSize(1);
     }
 
     @Test
     void aResourceFirstSeenThroughATagIsStillWatched() throws InvalidPolicyException {
         start("active");
         ResourceEvent tag = event("CreateTags", Verb.TAG, "i-old", "", 0, Map.of("team", "x"), T0.toString());
-        events.pipeInput(tag.resourceId(), tag);
+        pipeline.send(tag);
         for (int m = 1; m <= 61; m++) {
             MetricSample s = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-old"), ResourceKind.EC2_INSTANCE, ACCOUNT,
                     REGION, "AWS/EC2", "CPUUtilization", Map.of("InstanceId", "i-old"), T0.plus(Duration.ofMinutes(m)),
                     0.5, 1, 1, 1, "Percent", "s");
-            metrics.pipeInput(s.resourceId(), s);
+            pipeline.send(s);
             MetricSample g = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-old"), ResourceKind.EC2_INSTANCE, ACCOUNT,
                     REGION, "CWAgent", "nvidia_smi_utilization_gpu", Map.of("InstanceId", "i-old", "index", "0"),
                     T0.plus(Duration.ofMinutes(m)), 0, 0, 0, 1, "Percent", "s");
-            metrics.pipeInput(g.resourceId(), g);
+            pipeline.send(g);
         }
         // Its state is "unknown" (no launch seen), yet it runs: its metrics say so.
-        assertThat(findings.readValuesToList()).singleElement().satisfies(f -> assertThat(f.resourceId()).isEqualTo(arn("i-old")));
+        assertThat(pipeline.opened()).singleElement().satisfies(f -> assertThat(f.resourceId()).isEqualTo(arn("i-old")));
     }
 
     @Test
@@ -174,10 +162,10 @@ class IdleTopologyTest {
         start("idle");
         minutes(1, 5, 1, 0, 0, 0, 0);
         ResourceEvent gone = event("TerminateInstances", Verb.TERMINATE, "i-gpu", "", 0, Map.of(), T0.plus(Duration.ofMinutes(6)).toString());
-        events.pipeInput(gone.resourceId(), gone);
-        assertThat((Object) driver.getKeyValueStore(IdleTopology.STORE).get(arn("i-gpu"))).isNull();
-        driver.advanceWallClockTime(Duration.ofHours(3));
-        assertThat(findings.isEmpty()).isTrue();
+        pipeline.send(gone);
+        assertThat((Object) pipeline.driver().getKeyValueStore(IdleTopology.STORE).get(arn("i-gpu"))).isNull();
+        pipeline.advance(Duration.ofHours(3));
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 
     @Test
@@ -185,23 +173,23 @@ class IdleTopologyTest {
         start("idle");
         minutes(1, 30, 1, 0, 0, 0, 0);
         ResourceEvent stop = event("StopInstances", Verb.STOP, "i-gpu", "", 0, Map.of(), T0.plus(Duration.ofMinutes(31)).toString());
-        events.pipeInput(stop.resourceId(), stop);
+        pipeline.send(stop);
         minutes(32, 120, 1, 0, 0, 0, 0);
-        driver.advanceWallClockTime(Duration.ofHours(3));
-        assertThat(findings.isEmpty()).isTrue();
+        pipeline.advance(Duration.ofHours(3));
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 
     @Test
     void silenceIsIdleOnlyWhenThePolicySaysSo() throws InvalidPolicyException {
         start("idle");
         minutes(1, 5, 1, 0, 0, 0, 0);
-        driver.advanceWallClockTime(Duration.ofMinutes(70));
-        assertThat(findings.readValuesToList()).as("no data for 65 minutes, missing-data: idle").hasSize(1);
+        pipeline.advance(Duration.ofMinutes(70));
+        assertThat(pipeline.opened()).as("no data for 65 minutes, missing-data: idle").hasSize(1);
         stop();
 
         start("active");
         minutes(1, 5, 1, 0, 0, 0, 0);
-        driver.advanceWallClockTime(Duration.ofMinutes(70));
-        assertThat(findings.isEmpty()).as("missing-data: active").isTrue();
+        pipeline.advance(Duration.ofMinutes(70));
+        assertThat(pipeline.opened().isEmpty()).as("missing-data: active").isTrue();
     }
 }

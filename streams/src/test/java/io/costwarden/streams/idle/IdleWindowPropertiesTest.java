@@ -13,7 +13,7 @@ import io.costwarden.model.ResourceKind;
 import io.costwarden.model.Topics;
 import io.costwarden.model.policy.PolicyFile;
 import io.costwarden.model.policy.PolicySet;
-import io.costwarden.streams.inventory.InventoryTopology;
+import io.costwarden.streams.Pipeline;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,9 +32,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * For generated minute-by-minute CPU series, the detector reports exactly the quiet runs a plain reading
- * of the rule finds: a run starts at the launch or at the last datapoint at or above the threshold, and
- * is reported once, when it has lasted the duration. No run is missed, none is reported early or twice.
+ * For generated minute-by-minute CPU series, the detector and the decision step produce exactly the
+ * findings a plain reading of the rule finds: a run starts at the launch or at the last datapoint at or
+ * above the threshold, and is opened once, when it has lasted the duration; activity during the grace
+ * cancels it; a run that outlasts the grace is acted on. No run is missed, none is reported early or twice.
  *
  * <p>Series come from seeded random generation in plain JUnit (a failing seed reproduces), mixing mostly
  * quiet series with bursty ones, plus the edges: all quiet, all busy, a burst exactly at the boundary.
@@ -69,50 +70,55 @@ class IdleWindowPropertiesTest {
         assertThat(detected(cpu)).isEqualTo(expected(cpu));
     }
 
-    /** The rule read literally: quiet since the launch or the last busy minute; reported when it reaches the duration. */
-    static List<Long> expected(List<Integer> cpu) {
-        List<Long> runs = new ArrayList<>();
+    /**
+     * The rule read literally: quiet since the launch or the last busy minute; opened when the run reaches
+     * the duration; activity after that cancels it (the grace has not ended: the wall clock stands still
+     * while the series plays); a run still open at the end is acted on once the grace ends.
+     */
+    static List<String> expected(List<Integer> cpu) {
+        List<String> transitions = new ArrayList<>();
         int quietSince = 0;
         Integer reported = null;
         for (int m = 1; m <= cpu.size(); m++) {
             if (cpu.get(m - 1) >= THRESHOLD) {
                 quietSince = m;
+                if (reported != null) {
+                    transitions.add("cancelled " + reported);
+                    reported = null;
+                }
             }
             if (m - quietSince >= DURATION && !Integer.valueOf(quietSince).equals(reported)) {
                 reported = quietSince;
-                runs.add(T0.plus(Duration.ofMinutes(quietSince)).toEpochMilli());
+                transitions.add("open " + quietSince);
             }
         }
-        return runs;
+        if (reported != null) {
+            transitions.add("acted " + reported);
+        }
+        return transitions;
     }
 
-    static List<Long> detected(List<Integer> cpu) throws Exception {
+    static List<String> detected(List<Integer> cpu) throws Exception {
         PolicySet policies = PolicyFile.parse("p.yaml", """
                 policies:
                   - name: idle
                     resource: ec2-instance
                     detect: {idle: {for: %dm, cpu-below: %s}}
+                    grace: 10m
                 """.formatted(DURATION, THRESHOLD));
-        StreamsBuilder builder = new StreamsBuilder();
-        IdleTopology.build(builder, InventoryTopology.build(builder), () -> policies, new SimpleMeterRegistry());
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "idle-property");
-        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props, T0)) {
-            TestInputTopic<String, ResourceEvent> events = driver.createInputTopic(Topics.EVENTS.name(),
-                    Topics.EVENTS.keySerde().serializer(), Topics.EVENTS.valueSerde().serializer());
-            TestInputTopic<String, MetricSample> metrics = driver.createInputTopic(Topics.METRICS.name(),
-                    Topics.METRICS.keySerde().serializer(), Topics.METRICS.valueSerde().serializer());
-            ResourceEvent l = launch("i-p", "m5.large", 0, Map.of(), T0.toString());
-            events.pipeInput(l.resourceId(), l);
+        try (Pipeline pipeline = new Pipeline(() -> policies, new SimpleMeterRegistry(), T0,
+                (builder, changes) -> IdleTopology.build(builder, changes, () -> policies, new SimpleMeterRegistry()))) {
+            pipeline.send(launch("i-p", "m5.large", 0, Map.of(), T0.toString()));
             for (int m = 1; m <= cpu.size(); m++) {
-                MetricSample s = new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-p"), ResourceKind.EC2_INSTANCE, ACCOUNT,
+                pipeline.send(new MetricSample(MetricSample.SCHEMA_VERSION, arn("i-p"), ResourceKind.EC2_INSTANCE, ACCOUNT,
                         REGION, "AWS/EC2", "CPUUtilization", Map.of("InstanceId", "i-p"), T0.plus(Duration.ofMinutes(m)),
-                        0, cpu.get(m - 1), cpu.get(m - 1), 1, "Percent", "s");
-                metrics.pipeInput(s.resourceId(), s);
+                        0, cpu.get(m - 1), cpu.get(m - 1), 1, "Percent", "s"));
             }
-            return driver.createOutputTopic(Topics.FINDINGS.name(), Topics.FINDINGS.keySerde().deserializer(),
-                    Topics.FINDINGS.valueSerde().deserializer()).readValuesToList().stream()
-                    .map(Finding::triggerEventId).map(id -> Long.parseLong(id.substring("idle:".length()))).toList();
+            // Past the grace, but short of the duration of silence the wall-clock check would also judge.
+            pipeline.advance(Duration.ofMinutes(11));
+            return pipeline.transitions().stream().map(f -> f.state().word() + " "
+                    + Duration.between(T0, Instant.ofEpochMilli(Long.parseLong(f.triggerEventId().substring("idle:".length()))))
+                    .toMinutes()).toList();
         }
     }
 }

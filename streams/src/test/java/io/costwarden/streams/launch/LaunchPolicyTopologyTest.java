@@ -14,7 +14,8 @@ import io.costwarden.model.Verb;
 import io.costwarden.model.policy.InvalidPolicyException;
 import io.costwarden.model.policy.PolicyFile;
 import io.costwarden.model.policy.PolicySet;
-import io.costwarden.streams.inventory.InventoryTopology;
+import io.costwarden.streams.Pipeline;
+import java.time.Instant;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
@@ -46,39 +47,30 @@ class LaunchPolicyTopologyTest {
                     allowed-instance-types: ["ml.t3.*"]
             """;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, ResourceEvent> events;
-    private TestOutputTopic<String, Finding> findings;
+    private Pipeline pipeline;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @BeforeEach
     void start() throws InvalidPolicyException {
         PolicySet policies = PolicyFile.parse("policies.yaml", POLICIES);
-        StreamsBuilder builder = new StreamsBuilder();
-        LaunchPolicyTopology.build(InventoryTopology.build(builder), () -> policies, meters);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "launch-test");
-        driver = new TopologyTestDriver(builder.build(), props);
-        events = driver.createInputTopic(Topics.EVENTS.name(), Topics.EVENTS.keySerde().serializer(),
-                Topics.EVENTS.valueSerde().serializer());
-        findings = driver.createOutputTopic(Topics.FINDINGS.name(), Topics.FINDINGS.keySerde().deserializer(),
-                Topics.FINDINGS.valueSerde().deserializer());
+        pipeline = new Pipeline(() -> policies, meters, Instant.parse("2026-11-20T10:00:00Z"),
+                (builder, changes) -> LaunchPolicyTopology.build(builder, changes, () -> policies));
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        pipeline.close();
     }
 
     private void send(ResourceEvent e) {
-        events.pipeInput(e.resourceId(), e);
+        pipeline.send(e);
     }
 
     @Test
     void untaggedGpuLaunchOfADisallowedTypeIsOneFindingNamingBothRules() {
         send(launch("i-gpu", "p4d.24xlarge", 8, Map.of("Name", "train"), "2026-11-20T10:00:00Z"));
 
-        List<Finding> out = findings.readValuesToList();
+        List<Finding> out = pipeline.opened();
         assertThat(out).singleElement().satisfies(f -> {
             assertThat(f.policy()).isEqualTo("gpu-launch-needs-team-tag");
             assertThat(f.resourceId()).isEqualTo(arn("i-gpu"));
@@ -98,18 +90,18 @@ class LaunchPolicyTopologyTest {
     @Test
     void aCompliantLaunchMakesNoFinding() {
         send(launch("i-ok", "g5.xlarge", 1, Map.of("team", "vision", "owner", "ana"), "2026-11-20T10:00:00Z"));
-        assertThat(findings.isEmpty()).isTrue();
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 
     @Test
     void findingIdsAreTheSameWhenTheSameEventIsReplayedIntoFreshState() throws InvalidPolicyException {
         ResourceEvent e = launch("i-gpu", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z");
         send(e);
-        String first = findings.readValue().id();
+        String first = pipeline.opened().get(0).id();
         stop();
         start();
         send(e);
-        assertThat(findings.readValue().id()).isEqualTo(first);
+        assertThat(pipeline.opened().get(0).id()).isEqualTo(first);
     }
 
     @Test
@@ -117,16 +109,16 @@ class LaunchPolicyTopologyTest {
         ResourceEvent e = launch("i-gpu", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z");
         send(e);
         send(e);
-        assertThat(findings.readValuesToList()).hasSize(1);
+        assertThat(pipeline.opened()).hasSize(1);
     }
 
     @Test
     void retypingToADisallowedTypeIsAFindingButOtherModificationsAreNot() {
         send(launch("i-2", "m5.large", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:00:00Z"));
         send(event("ModifyInstanceAttribute", Verb.MODIFY, "i-2", "", 0, Map.of(), "2026-11-20T10:10:00Z"));
-        assertThat(findings.isEmpty()).isTrue();
+        assertThat(pipeline.opened().isEmpty()).isTrue();
         send(event("ModifyInstanceAttribute", Verb.MODIFY, "i-2", "p5.48xlarge", 8, Map.of(), "2026-11-20T10:20:00Z"));
-        assertThat(findings.readValuesToList()).singleElement()
+        assertThat(pipeline.opened()).singleElement()
                 .satisfies(f -> assertThat(f.violations()).containsExactly(
                         "instance type p5.48xlarge is not allowed (allowed: t3.*, m5.*, g5.xlarge)"));
     }
@@ -134,22 +126,22 @@ class LaunchPolicyTopologyTest {
     @Test
     void tagsAddedBeforeTheRetypeAreSeenBecauseTheCheckReadsTheInventoryState() {
         send(launch("i-3", "m5.large", 0, Map.of(), "2026-11-20T10:00:00Z"));
-        findings.readValuesToList();
+        pipeline.opened();
         send(event("CreateTags", Verb.TAG, "i-3", "", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:05:00Z"));
         send(event("ModifyInstanceAttribute", Verb.MODIFY, "i-3", "t3.large", 0, Map.of(), "2026-11-20T10:20:00Z"));
-        assertThat(findings.isEmpty()).isTrue();
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 
     @Test
     void aLaunchDeliveredAfterTheTerminationIsNotAFinding() {
         send(event("TerminateInstances", Verb.TERMINATE, "i-5", "", 0, Map.of(), "2026-11-20T11:00:00Z"));
         send(launch("i-5", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z"));
-        assertThat(findings.isEmpty()).isTrue();
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 
     @Test
     void policiesOnlyApplyToTheirResourceKind() {
         send(launch("i-4", "t3.micro", 0, Map.of("team", "a", "owner", "b"), "2026-11-20T10:00:00Z"));
-        assertThat(findings.isEmpty()).isTrue();
+        assertThat(pipeline.opened().isEmpty()).isTrue();
     }
 }
