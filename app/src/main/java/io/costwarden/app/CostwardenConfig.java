@@ -184,6 +184,18 @@ public interface CostwardenConfig {
         /** How often the policy file is looked at for changes (which take effect without a restart). */
         @WithDefault("PT5S")
         Duration reloadInterval();
+
+        /**
+         * Where policies come from: {@code file} (each instance reads its own file, or the bundled defaults)
+         * or {@code topic} (every instance follows the compacted costwarden.policies.v1; an instance with
+         * a file publishes each valid version of it there).
+         */
+        @WithDefault("file")
+        String distribution();
+
+        /** In topic mode, how long start-up may take to read the policy topic to its end. */
+        @WithDefault("PT30S")
+        Duration topicStartTimeout();
     }
 
     interface Api {

@@ -29,5 +29,13 @@ public final class Topics {
     public static final Topic<String, DeadLetter> DLQ =
             new Topic<>("costwarden.dlq.v1", Serdes.String(), JsonSerde.of(DeadLetter.class), false);
 
-    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, METRICS, COSTS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ);
+    /**
+     * The policy file every instance follows when policies are distributed through Kafka: compacted, one
+     * partition, one key, so the latest version is the whole truth and every instance reads it in order.
+     */
+    public static final Topic<String, PolicyDocument> POLICIES =
+            new Topic<>("costwarden.policies.v1", Serdes.String(), JsonSerde.of(PolicyDocument.class), true);
+
+    public static final List<Topic<?, ?>> ALL = List.of(EVENTS, METRICS, COSTS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ,
+            POLICIES);
 }

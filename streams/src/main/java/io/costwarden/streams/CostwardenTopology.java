@@ -7,6 +7,8 @@ import io.costwarden.streams.decisions.Verdict;
 import io.costwarden.streams.idle.IdleTopology;
 import io.costwarden.streams.inventory.InventoryTopology;
 import io.costwarden.streams.launch.LaunchPolicyTopology;
+import io.costwarden.streams.lifetime.LifetimeTopology;
+import io.costwarden.streams.quota.GpuQuotaTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +34,12 @@ public final class CostwardenTopology {
         List<KStream<String, Verdict>> byResource = new ArrayList<>();
         byResource.add(LaunchPolicyTopology.build(builder, changes, policies));
         byResource.add(IdleTopology.build(builder, changes, policies, meters));
+        byResource.add(LifetimeTopology.build(builder, changes, policies));
 
         // Verdicts keyed by group ("team=ml-research", "account=123456789012"), from detectors that
         // repartition by group; decided in their own store.
         List<KStream<String, Verdict>> byGroup = new ArrayList<>();
+        byGroup.add(GpuQuotaTopology.build(builder, changes, policies));
 
         DecisionTopology.forResources(builder, merge(byResource, "resource-verdicts"), changes, policies, meters);
         if (!byGroup.isEmpty()) {

@@ -117,8 +117,12 @@ public class KafkaCluster {
             Set<String> existing = a.listTopics().names().get(30, TimeUnit.SECONDS);
             Optional<Short> rf = config.topics().replicationFactor().isPresent()
                     ? Optional.of((short) config.topics().replicationFactor().getAsInt()) : Optional.empty();
-            List<NewTopic> missing = Topics.ALL.stream().map(Topic::name).filter(n -> !existing.contains(n))
-                    .map(n -> new NewTopic(n, Optional.of(config.topics().partitions()), rf)).toList();
+            List<NewTopic> missing = Topics.ALL.stream().filter(t -> !existing.contains(t.name()))
+                    .map(t -> t.compacted()
+                            // A compacted topic here holds one document per key that every instance reads whole.
+                            ? new NewTopic(t.name(), Optional.of(1), rf).configs(Map.of("cleanup.policy", "compact"))
+                            : new NewTopic(t.name(), Optional.of(config.topics().partitions()), rf))
+                    .toList();
             if (missing.isEmpty()) {
                 return;
             }

@@ -1,5 +1,6 @@
 package io.costwarden.streams.quota;
 
+import io.costwarden.model.Resource;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.Map;
 public record QuotaGroup(String dimension, Map<String, Member> members, Map<String, Map<String, String>> over) {
 
     /** A resource counted in the group. */
-    public record Member(io.costwarden.model.Resource resource, Instant since) {
+    public record Member(Resource resource, Instant since) {
         int gpus() {
             return Math.max(0, resource.gpuCount());
         }
