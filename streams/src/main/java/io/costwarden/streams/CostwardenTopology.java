@@ -9,6 +9,7 @@ import io.costwarden.streams.inventory.InventoryTopology;
 import io.costwarden.streams.launch.LaunchPolicyTopology;
 import io.costwarden.streams.lifetime.LifetimeTopology;
 import io.costwarden.streams.quota.GpuQuotaTopology;
+import io.costwarden.streams.spend.SpendTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,11 @@ public final class CostwardenTopology {
     }
 
     public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters) {
+        return build(policies, meters, SpendTopology.Settings.defaults());
+    }
+
+    /** With the spend detector's prices and dimensions (the app's catalog and configuration). */
+    public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters, SpendTopology.Settings spend) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ResourceChange> changes = InventoryTopology.build(builder);
 
@@ -40,6 +46,7 @@ public final class CostwardenTopology {
         // repartition by group; decided in their own store.
         List<KStream<String, Verdict>> byGroup = new ArrayList<>();
         byGroup.add(GpuQuotaTopology.build(builder, changes, policies));
+        byGroup.add(SpendTopology.build(builder, changes, policies, meters, spend));
 
         DecisionTopology.forResources(builder, merge(byResource, "resource-verdicts"), changes, policies, meters);
         if (!byGroup.isEmpty()) {

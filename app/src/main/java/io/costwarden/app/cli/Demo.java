@@ -156,7 +156,8 @@ public class Demo {
         f.set("byPolicy", Json.mapper().valueToTree(byPolicy));
         ArrayNode items = f.putArray("items");
         for (Finding x : findings) {
-            items.addObject().put("id", x.id()).put("policy", x.policy()).put("resource", x.resourceId())
+            items.addObject().put("id", x.id()).put("policy", x.policy()).put("detector", x.detector())
+                    .put("state", x.state().word()).put("resource", x.resourceId().isEmpty() ? x.group() : x.resourceId())
                     .put("instanceType", x.instanceType()).put("gpus", x.gpuCount()).put("launchedBy", x.launchedBy())
                     .put("reason", x.reason()).put("action", x.action().word()).put("mode", x.mode().word());
         }

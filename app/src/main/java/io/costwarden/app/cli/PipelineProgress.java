@@ -48,8 +48,16 @@ final class PipelineProgress {
         return false;
     }
 
+    /**
+     * Records not yet committed by the stage's group: over its required topics and every partition its
+     * members are assigned (which covers internal repartition topics and optional inputs such as costs,
+     * whatever the topology reads today).
+     */
     long lag(Stage s) throws Exception {
-        Map<TopicPartition, Long> ends = endOffsets(s.topics());
+        var group = admin.describeConsumerGroups(List.of(s.groupId())).all().get(10, TimeUnit.SECONDS).get(s.groupId());
+        java.util.Set<String> topics = new java.util.HashSet<>(s.topics());
+        group.members().forEach(m -> m.assignment().topicPartitions().forEach(tp -> topics.add(tp.topic())));
+        Map<TopicPartition, Long> ends = endOffsets(List.copyOf(topics));
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(s.groupId())
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
         long lag = 0;
@@ -70,7 +78,7 @@ final class PipelineProgress {
     }
 
     static List<Stage> stages(String streamsApplicationId, String actionsApplicationId) {
-        return List.of(new Stage(streamsApplicationId, List.of(Topics.EVENTS.name(), Topics.METRICS.name(), Topics.FINDINGS.name())),
+        return List.of(new Stage(streamsApplicationId, List.of(Topics.EVENTS.name(), Topics.METRICS.name())),
                 new Stage(actionsApplicationId, List.of(Topics.ACTIONS.name())));
     }
 }

@@ -107,7 +107,7 @@ public final class LifetimeTopology {
             if (!running) {
                 life.reported().clear();
             }
-            check(life, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+            check(life, Instant.ofEpochMilli(context.currentSystemTimeMs()), change.event().eventId());
             store.put(r.id(), life);
         }
 
@@ -115,7 +115,7 @@ public final class LifetimeTopology {
             List<ResourceLife> changed = new ArrayList<>();
             try (KeyValueIterator<String, ResourceLife> it = store.all()) {
                 it.forEachRemaining(kv -> {
-                    if (kv.value != null && kv.value.running() && check(kv.value, now)) {
+                    if (kv.value != null && kv.value.running() && check(kv.value, now, kv.value.episode())) {
                         changed.add(kv.value);
                     }
                 });
@@ -123,8 +123,13 @@ public final class LifetimeTopology {
             changed.forEach(life -> store.put(life.resource().id(), life));
         }
 
-        /** Emits what changed for each lifetime policy of the resource's kind and records it in {@code life}; true if anything did. */
-        private boolean check(ResourceLife life, Instant now) {
+        /**
+         * Emits what changed for each lifetime policy of the resource's kind and records it in {@code life};
+         * true if anything did.
+         *
+         * @param trigger the event that completed the condition, or on the clock the episode (time did)
+         */
+        private boolean check(ResourceLife life, Instant now, String trigger) {
             Resource r = life.resource();
             Set<String> judged = new HashSet<>();
             boolean changed = false;
@@ -138,7 +143,7 @@ public final class LifetimeTopology {
                 String episode = life.episode();
                 if (over && !episode.equals(reported)) {
                     life.reported().put(p.name(), episode);
-                    forward(new Verdict(p, r.id(), true, episode, List.of(violation(life, age, max)), now, episode, r, "",
+                    forward(new Verdict(p, r.id(), true, episode, List.of(violation(life, age, max)), now, trigger, r, "",
                             figures(age, max)), now);
                     changed = true;
                 } else if (!over && reported != null) {

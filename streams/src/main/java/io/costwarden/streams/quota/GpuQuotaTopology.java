@@ -49,7 +49,10 @@ import org.apache.kafka.streams.state.Stores;
  * one no longer over (others stopped, it stopped, it moved, it left the scope) a verdict that clears.
  *
  * <p>Verdicts are keyed by group, for {@code DecisionTopology.forGroups}; their subject is the resource
- * ARN so the action stops that resource. The episode is group and running start, stable on replay.
+ * ARN so the action stops that resource. The episode is group and running start, stable on replay
+ * (arrival order across partitions after the repartition is not, so the triggering event cannot be in
+ * it). A resource past the quota again within one running period (an older one moved into its group)
+ * keeps its finding id: had the first finding's stop been carried out, it would be in a new period.
  *
  * <p>A policy reload can add a {@code group-by} or change a quota. Both steps look at the policy
  * version every {@link #RELOAD_CHECK_EVERY} and, when it changed, route resources already running into

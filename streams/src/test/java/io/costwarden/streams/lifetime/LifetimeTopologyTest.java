@@ -6,6 +6,7 @@ import static io.costwarden.streams.Events.arn;
 import static io.costwarden.streams.Events.event;
 import static io.costwarden.streams.Events.launch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.costwarden.model.Finding;
 import io.costwarden.model.FindingState;
@@ -97,9 +98,11 @@ class LifetimeTopologyTest {
     void aLaunchDeliveredAfterItsDeadlineIsAFindingAtOnce() throws InvalidPolicyException {
         start(FOUR_HOURS, T.plus(Duration.ofHours(5)));
 
-        pipeline.send(launch("i-late", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z"));
+        ResourceEvent late = launch("i-late", "p4d.24xlarge", 8, Map.of(), "2026-11-20T10:00:00Z");
+        pipeline.send(late);
 
         assertThat(pipeline.opened()).singleElement().satisfies(f -> {
+            assertThat(f.triggerEventId()).isEqualTo(late.eventId());
             assertThat(f.violations()).containsExactly(
                     "running for 5h since its launch at 2026-11-20T10:00:00Z; the policy allows 4h");
             assertThat(f.detectedAt()).isEqualTo(T.plus(Duration.ofHours(5)));
@@ -158,7 +161,7 @@ class LifetimeTopologyTest {
 
         pipeline.send(event("StopInstances", Verb.STOP, "i-s", "", 0, Map.of(), "2026-11-20T14:31:00Z"));
         assertThat(pipeline.transitions()).extracting(Finding::id, Finding::state)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(first.id(), FindingState.RESOLVED));
+                .containsExactly(tuple(first.id(), FindingState.RESOLVED));
         pipeline.advance(Duration.ofHours(2));
         assertThat(pipeline.opened()).as("stopped: nothing runs past its lifetime").isEmpty();
 
@@ -202,9 +205,9 @@ class LifetimeTopologyTest {
         pipeline.send(launch("i-prod", "g5.xlarge", 1, Map.of("env", "prod"), "2026-11-20T10:00:00Z"));
         pipeline.send(launch("i-dev", "g5.xlarge", 1, Map.of("env", "dev"), "2026-11-20T10:00:00Z"));
         pipeline.advance(Duration.ofMinutes(70));
-        Finding open = pipeline.opened().get(0);
-        assertThat(open.resourceId()).isEqualTo(arn("i-prod"));
-        assertThat(pipeline.transitions()).isEmpty();
+        List<Finding> opened = pipeline.opened();
+        assertThat(opened).singleElement().satisfies(f -> assertThat(f.resourceId()).isEqualTo(arn("i-prod")));
+        Finding open = opened.get(0);
 
         pipeline.send(event("CreateTags", Verb.TAG, "i-prod", "", 0, Map.of("env", "dev"), "2026-11-20T11:11:00Z"));
 
@@ -232,16 +235,11 @@ class LifetimeTopologyTest {
     }
 
     @Test
-    void nullChangesAndChangesWithoutAResourceAreSkipped() {
+    void nullChangesAndChangesWithoutAResourceAreSkipped() throws InvalidPolicyException {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ResourceChange> changes = builder.stream("changes",
                 Consumed.with(Serdes.String(), JsonSerde.of(ResourceChange.class)));
-        PolicySet policies;
-        try {
-            policies = PolicyFile.parse("policies.yaml", FOUR_HOURS);
-        } catch (InvalidPolicyException e) {
-            throw new AssertionError(e);
-        }
+        PolicySet policies = PolicyFile.parse("policies.yaml", FOUR_HOURS);
         List<Verdict> verdicts = new ArrayList<>();
         LifetimeTopology.build(builder, changes, () -> policies).foreach((k, v) -> verdicts.add(v));
         Properties props = new Properties();
