@@ -36,6 +36,10 @@ public interface CostwardenConfig {
 
     Api api();
 
+    Spend spend();
+
+    Catalog catalog();
+
     interface Topics {
         /** Partitions of each topic Costwarden creates; the ceiling on streams and actions parallelism. */
         @WithDefault("3")
@@ -202,5 +206,22 @@ public interface CostwardenConfig {
         /** The findings and action results each instance keeps in memory for the API; oldest go first. */
         @WithDefault("10000")
         int recentLimit();
+    }
+
+    interface Spend {
+        /**
+         * Dimensions the live spend rate is aggregated by: tag keys, or {@code account}. Every group-by a
+         * spend policy names is aggregated as well.
+         */
+        @WithDefault("team,owner,project,account")
+        List<String> groupBy();
+    }
+
+    interface Catalog {
+        /**
+         * An instance catalog file (as costwarden refresh-prices writes it) laid over the bundled catalog:
+         * its rows replace the bundled rows of the same type and region. Unset, the bundled catalog alone.
+         */
+        Optional<Path> file();
     }
 }

@@ -2,8 +2,11 @@ package io.costwarden.app.roles;
 
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.kafka.KafkaCluster;
+import io.costwarden.model.InstanceCatalog;
 import io.costwarden.streams.CostwardenTopology;
 import io.costwarden.streams.DeadLetterHandler;
+import io.costwarden.streams.spend.PriceBook;
+import io.costwarden.streams.spend.SpendTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -38,9 +41,21 @@ public class StreamsRole {
         }
         policies.get();
         DeadLetterHandler.countWith(meters);
-        running = new RunningStreams("streams", CostwardenTopology.build(policies, meters),
+        SpendTopology.Settings spend = new SpendTopology.Settings(PriceBook.of(catalog()), config.spend().groupBy());
+        running = new RunningStreams("streams", CostwardenTopology.build(policies, meters, spend),
                 StreamsSettings.of(kafka, config, config.streams().applicationId()), meters);
         LOG.infof("streams role started (application.id %s)", config.streams().applicationId());
+    }
+
+    /** The bundled catalog, with costwarden.catalog.file laid over it when set; a bad file stops start-up. */
+    private InstanceCatalog catalog() {
+        Optional<java.nio.file.Path> file = config.catalog().file();
+        if (file.isEmpty()) {
+            return InstanceCatalog.bundled();
+        }
+        InstanceCatalog catalog = InstanceCatalog.bundled().withOverrides(InstanceCatalog.load(file.get()));
+        LOG.infof("instance catalog: %s over the bundled one", file.get());
+        return catalog;
     }
 
     void stop(@Observes @Priority(10) ShutdownEvent event) {

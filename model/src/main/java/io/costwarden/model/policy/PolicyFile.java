@@ -291,7 +291,7 @@ public final class PolicyFile {
         for (Param<?> p : List.of(ACCOUNTS, REGIONS, TAGS, GROUPS)) {
             readParam(params, p, keys.get(p.key()));
         }
-        if (keys.isEmpty()) {
+        if (((MappingNode) node).getValue().isEmpty()) {
             problems.at(node, "'scope' is empty: leave it out to watch everything");
         }
         return problems.count() > before ? null : new Scope(params.find(ACCOUNTS).orElse(List.of()),

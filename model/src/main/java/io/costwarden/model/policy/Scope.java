@@ -39,7 +39,16 @@ public record Scope(List<String> accounts, List<String> regions, Map<String, Lis
         return true;
     }
 
-    public boolean matchesGroup(String group) {
-        return groups.isEmpty() || Glob.matchesAny(groups, group);
+    /**
+     * Whether a group is in scope. The globs match the group's value ({@code ml-*} matches
+     * {@code team=ml-research}) or its whole key ({@code team=ml-*}), so one scope can name either.
+     */
+    public boolean matchesGroup(String groupKey) {
+        if (groups.isEmpty()) {
+            return true;
+        }
+        int eq = groupKey.indexOf('=');
+        String value = eq < 0 ? groupKey : groupKey.substring(eq + 1);
+        return Glob.matchesAny(groups, value) || Glob.matchesAny(groups, groupKey);
     }
 }
