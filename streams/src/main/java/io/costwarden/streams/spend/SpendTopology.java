@@ -84,6 +84,8 @@ public final class SpendTopology {
     public static final String REPARTITION = "spend-by-group";
     /** Often enough that an hour boundary (a new median) is judged within a minute; it only walks this task's groups. */
     public static final Duration CHECK_EVERY = Duration.ofSeconds(30);
+    /** How soon a policy reload takes effect: comparing a version (or a list of dimensions) costs nothing. */
+    static final Duration RELOAD_CHECK_EVERY = Duration.ofSeconds(1);
     /** The ingest rejects events more than a day ahead of its clock; the spend clock goes no further. */
     static final Duration MAX_AHEAD = Duration.ofDays(1);
     /** Billed items are remembered a little longer than their days are reconciled, for late restatements. */
@@ -99,6 +101,13 @@ public final class SpendTopology {
     public record Settings(PriceBook prices, List<String> groupBy) {
         public Settings {
             groupBy = List.copyOf(groupBy);
+            for (String d : groupBy) {
+                // The same rule as a policy's group-by: AWS reserves aws:* tags, and keys have at most 128 characters.
+                if (d.isBlank() || d.length() > 128 || d.startsWith("aws:")) {
+                    throw new IllegalArgumentException("spend group-by '" + d + "' must be a tag key of at most 128"
+                            + " characters (not aws:*) or 'account'");
+                }
+            }
         }
 
         public static Settings defaults() {
@@ -183,7 +192,7 @@ public final class SpendTopology {
             this.context = context;
             this.store = context.getStateStore(SHARES);
             // A policy reload may add a dimension: running resources must join its groups without waiting for an event.
-            context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, this::regroup);
+            context.schedule(RELOAD_CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, this::regroup);
         }
 
         @Override
@@ -350,6 +359,7 @@ public final class SpendTopology {
         private final Supplier<PolicySet> policies;
         private final SpendMetrics metrics;
         private final Set<String> published = new HashSet<>();
+        private String judgedVersion;
         private ProcessorContext<String, Verdict> context;
         private KeyValueStore<String, GroupSpend> store;
         private KeyValueStore<String, SpendClock> clock;
@@ -365,6 +375,14 @@ public final class SpendTopology {
             this.store = context.getStateStore(GROUPS);
             this.clock = context.getStateStore(CLOCK);
             context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, this::checkAll);
+            // A reload (a new limit, a new scope) is judged on every group at once, not at the next 30-second check.
+            context.schedule(RELOAD_CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, wall -> {
+                String version = policies.get().version();
+                if (!version.equals(judgedVersion)) {
+                    judgedVersion = version;
+                    checkAll(wall);
+                }
+            });
         }
 
         @Override
@@ -453,7 +471,7 @@ public final class SpendTopology {
                 current.add(p.name());
                 GroupSpendRule rule = (GroupSpendRule) p.detect();
                 String episode = breaches.get(p.name());
-                if (!rule.groupBy().equals(g.dimension()) || !p.scope().matchesGroup(g.value())) {
+                if (!rule.groupBy().equals(g.dimension()) || !p.scope().matchesGroup(g.group())) {
                     if (episode != null) {
                         breaches.remove(p.name());
                         send(p, g, false, episode, rule.groupBy().equals(g.dimension())
