@@ -99,7 +99,7 @@ class DetectionScenarioTest {
                 List.of("i-0f1ee7000000000a1", "i-0f1ee7000000000a2", "i-0f1ee7000000000a3", "i-0f1ee7000000000a4"),
                 Map.of("team", "ml-research", "env", "prod"), false);
         String untagged = runInstances("scenario-untagged", "m5.large", List.of("i-0badc0ffee0000001"), Map.of("Name", "tmp"), false);
-        String spot = runInstances("scenario-spot", "g5.xlarge", List.of("i-0g00d5b0700000001".replace('g', 'a')),
+        String spot = runInstances("scenario-spot", "g5.xlarge", List.of("i-0a00d5b0700000001"),
                 Map.of("team", "vision", "env", "dev"), true);
         String notebook = createNotebook("idle-gpu-book", "ml.g5.xlarge", Map.of("team", "nlp"));
         given().header("x-api-key", "test-ingest-key").body(Samples.gzippedLogFile(fleet, untagged, spot, notebook))
@@ -129,7 +129,12 @@ class DetectionScenarioTest {
                 "team-tag-required arn:aws:ec2:us-east-1:123456789012:instance/i-0badc0ffee0000001 acted");
 
         JsonPath spend = given().queryParam("group", "team=ml-research").get("/api/findings").then().extract().jsonPath();
-        assertThat(spend.getString("items[0].violations[0]")).contains("87.84");
+        // Opened by the third p4d: the moment the rate crossed $50/h (3 x $21.957642, the bundled us-east-1 price); the fourth adds to the same finding.
+        assertThat(spend.getString("items[0].violations[0]"))
+                .isEqualTo("team=ml-research (GPU resources) spends $65.87/h, above the limit of $50.00/h (3 running resources)");
+        double rate = given().urlEncodingEnabled(false).get("/api/spend/team=ml-research").then().statusCode(200)
+                .extract().jsonPath().getDouble("gpu.rateUsdPerHour");
+        assertThat(rate).isCloseTo(4 * 21.957642, org.assertj.core.data.Offset.offset(0.01));
         assertThat(given().queryParam("state", "acted").queryParam("policy", "team-tag-required").get("/api/findings")
                 .then().extract().jsonPath().getInt("total")).isEqualTo(1);
         given().queryParam("state", "sideways").get("/api/findings").then().statusCode(400);

@@ -157,6 +157,11 @@ final class Fleet {
         return t0.plus(Duration.ofMinutes(minute));
     }
 
+    /** The ARN of watched instance {@code i}; instance 0 has a GPU. */
+    String watchedArn(int i) {
+        return ResourceKind.EC2_INSTANCE.arn(REGION, ACCOUNT, watchedId(i));
+    }
+
     /** Distinct, EC2-shaped ids (i- and 17 hex digits): watched from 0x1..., probes from 0x2... */
     private static String watchedId(int i) {
         return String.format("i-1%016x", 0x5eed0000L + i);

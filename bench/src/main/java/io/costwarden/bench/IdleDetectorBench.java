@@ -2,7 +2,9 @@ package io.costwarden.bench;
 
 import io.costwarden.model.Finding;
 import io.costwarden.model.FindingState;
+import io.costwarden.model.JsonSerde;
 import io.costwarden.model.MetricSample;
+import io.costwarden.model.ResourceChange;
 import io.costwarden.model.ResourceEvent;
 import io.costwarden.model.Topics;
 import io.costwarden.model.policy.PolicyFile;
@@ -10,9 +12,9 @@ import io.costwarden.model.policy.PolicySet;
 import io.costwarden.streams.DeadLetterHandler;
 import io.costwarden.streams.decisions.DecisionTopology;
 import io.costwarden.streams.decisions.Verdict;
+import io.costwarden.streams.idle.IdleState;
 import io.costwarden.streams.idle.IdleTopology;
 import io.costwarden.streams.inventory.InventoryTopology;
-import io.costwarden.model.ResourceChange;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -55,9 +57,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * End to end through a real broker (Apache Kafka's own, single node, in this JVM): how many metric
@@ -73,7 +77,8 @@ public final class IdleDetectorBench {
     /** The streams role's default; its application id matters only for the group whose offsets we read. */
     static final String APPLICATION_ID = "costwarden-bench-streams";
 
-    record Options(int watched, int gpuEvery, int minutes, int partitions, int completions, int liveMinutes, double rate) {
+    record Options(int watched, int gpuEvery, int minutes, int partitions, int threads, int completions, int liveMinutes,
+            double rate) {
         static Options parse(String[] args) {
             Map<String, String> given = new HashMap<>();
             for (String a : args) {
@@ -85,12 +90,14 @@ public final class IdleDetectorBench {
             Options o = new Options(
                     Integer.parseInt(given.getOrDefault("instances", "5000")),
                     Integer.parseInt(given.getOrDefault("gpu-every", "4")),
-                    Integer.parseInt(given.getOrDefault("minutes", "240")),
+                    Integer.parseInt(given.getOrDefault("minutes", "160")),
                     Integer.parseInt(given.getOrDefault("partitions", "3")),
+                    Integer.parseInt(given.getOrDefault("threads", "1")),
                     Integer.parseInt(given.getOrDefault("completions", "600")),
-                    Integer.parseInt(given.getOrDefault("live-minutes", "200")),
+                    Integer.parseInt(given.getOrDefault("live-minutes", "100")),
                     Double.parseDouble(given.getOrDefault("rate", "0")));
-            List<String> known = List.of("instances", "gpu-every", "minutes", "partitions", "completions", "live-minutes", "rate");
+            List<String> known = List.of("instances", "gpu-every", "minutes", "partitions", "threads", "completions",
+                    "live-minutes", "rate");
             given.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
                 throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
             });
@@ -157,6 +164,10 @@ public final class IdleDetectorBench {
 
             try (KafkaStreams streams = new KafkaStreams(topology(), streamsSettings())) {
                 double streamsRate = streamsRate(streams, admin, samples);
+                IdleState state = streams.store(StoreQueryParameters.fromNameAndType(IdleTopology.STORE,
+                        QueryableStoreTypes.<String, IdleState>keyValueStore())).get(fleet.watchedArn(0));
+                line("idle state of a watched GPU instance: %d bytes of JSON, read and written back for each of its samples",
+                        JsonSerde.of(IdleState.class).serializer().serialize(IdleTopology.STORE, state).length);
                 line("ratio: Kafka Streams / KafkaConsumer = %.2f of the JSON consumer, %.2f of the raw consumer",
                         streamsRate / json, streamsRate / raw);
                 double rate = options.rate() > 0 ? options.rate() : streamsRate / 2;
@@ -178,7 +189,8 @@ public final class IdleDetectorBench {
 
     /**
      * The streams role's settings (app/.../roles/StreamsSettings.java) with the app's defaults: one stream
-     * thread, and Kafka Streams' own commit interval and record cache, which the app does not change.
+     * thread unless --threads says otherwise, and Kafka Streams' own commit interval and record cache, which
+     * the app does not change.
      */
     private Properties streamsSettings() {
         Properties p = new Properties();
@@ -186,7 +198,7 @@ public final class IdleDetectorBench {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.threads());
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -306,10 +318,10 @@ public final class IdleDetectorBench {
         long elapsed = done - start;
         double rate = samples / seconds(elapsed);
         StreamsConfig config = new StreamsConfig(streamsSettings());
-        line("(b) Kafka Streams, inventory + idle + decisions, exactly_once_v2, 1 stream thread, commit.interval.ms %d, "
+        line("(b) Kafka Streams, inventory + idle + decisions, exactly_once_v2, %d stream thread(s), commit.interval.ms %d, "
                         + "statestore.cache.max.bytes %d: %,d samples in %.1f s = %,.0f records/s from start() "
                         + "(%,.0f records/s from RUNNING, %.1f s after start()), process CPU %.0f%%",
-                config.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG), config.getLong(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG),
+                options.threads(), config.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG), config.getLong(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG),
                 samples, seconds(elapsed), rate, samples / seconds(done - runningAt.get()),
                 seconds(runningAt.get() - start), cpuShare(cpu0, elapsed));
         return rate;
