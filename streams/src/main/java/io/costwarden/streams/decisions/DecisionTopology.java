@@ -173,7 +173,10 @@ public final class DecisionTopology {
             }
             for (KeyValue<String, Finding> kv : mine) {
                 Finding f = kv.value;
-                if ("stopped".equals(r.state()) || "terminated".equals(r.state())) {
+                // Only the stop itself ends findings: a tag change on a stopped resource is not a new stop.
+                boolean stops = change.event().verb() == io.costwarden.model.Verb.STOP
+                        || change.event().verb() == io.costwarden.model.Verb.TERMINATE;
+                if (stops && ("stopped".equals(r.state()) || "terminated".equals(r.state()))) {
                     end(kv.key, f, "resource " + r.state() + " (" + change.event().eventName() + ")", now);
                     continue;
                 }

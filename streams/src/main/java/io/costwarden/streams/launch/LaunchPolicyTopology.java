@@ -27,8 +27,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Out-of-policy launches. When a resource is launched or its instance type changes, every launch
- * policy for its kind and scope checks the resulting state. Tag changes re-check the tag rules, so a
+ * Out-of-policy launches. When a resource is launched, started again or its instance type changes,
+ * every launch policy for its kind and scope checks the resulting state. Tag changes re-check the tag rules, so a
  * CreateTags that fixes a launch cancels its finding and an UNTAG of a required tag opens one.
  *
  * <p>A policy with {@code tag-grace} does not judge tags at the launch: it remembers the launch in
@@ -55,16 +55,24 @@ public final class LaunchPolicyTopology {
                 .process(() -> new Check(policies), Named.as("launch-policy"), PENDING, InventoryTopology.STORE);
     }
 
-    /** A launch or a retype, unless the resource is already gone (CloudTrail can deliver the launch late). */
+    /**
+     * A launch, a retype or a start, unless the resource is already gone (CloudTrail can deliver the launch
+     * late). A start is checked because a stop ended the earlier finding: starting a non-compliant
+     * resource again is a new occurrence.
+     */
     static boolean triggersLaunchCheck(ResourceChange change) {
         ResourceEvent e = change.event();
-        return (e.verb() == Verb.LAUNCH || (e.verb() == Verb.MODIFY && !e.instanceType().isEmpty()))
-                && !"terminated".equals(change.resource().state());
+        String state = change.resource().state();
+        return (e.verb() == Verb.LAUNCH || (e.verb() == Verb.MODIFY && !e.instanceType().isEmpty())
+                || (e.verb() == Verb.START && "running".equals(state)))
+                && !"terminated".equals(state);
     }
 
+    /** A tag change on a resource that runs (or may: its state unknown); a stopped one is judged when it starts. */
     static boolean retags(ResourceChange change) {
         Verb v = change.event().verb();
-        return (v == Verb.TAG || v == Verb.UNTAG) && !"terminated".equals(change.resource().state());
+        String state = change.resource().state();
+        return (v == Verb.TAG || v == Verb.UNTAG) && !"terminated".equals(state) && !"stopped".equals(state);
     }
 
     static final class Check implements Processor<String, ResourceChange, String, Verdict> {
