@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * A policy's verdict on one resource or one group, at one step of its life. Each transition (open,
  * acted, cancelled, resolved) is its own record on {@code costwarden.findings.v1}, keyed by {@link #id}
- * so that compaction keeps the latest.
+ * so that all transitions of a finding are in one partition, in order.
  *
  * @param id            the finding: {@link Ids#finding} of policy, subject and episode (the launch event,
  *                      the start of a quiet run, the hour a group crossed a limit), so a replay or a restart
@@ -82,6 +82,21 @@ public record Finding(
         return new Finding(schemaVersion, id, Ids.hash("transition", id, next.word()), policy, policyVersion, detector,
                 next, why, resourceId, kind, nativeId, account, region, instanceType, gpuCount, launchedBy, tags, group,
                 figures, violations, action, mode, channels, detectedAt, actAfter, at, triggerEventId);
+    }
+
+    /** The same finding under the policy as it is now: a reload between warning and action decides the action. */
+    public Finding withPolicy(String version, ActionKind nowAction, Mode nowMode, List<String> nowChannels) {
+        return new Finding(schemaVersion, id, transitionId, policy, version, detector, state, stateReason, resourceId,
+                kind, nativeId, account, region, instanceType, gpuCount, launchedBy, tags, group, figures, violations,
+                nowAction, nowMode, nowChannels, detectedAt, actAfter, changedAt, triggerEventId);
+    }
+
+    /** The same finding opened afresh: a new id (an exemption ended), a new grace period. */
+    public Finding reopened(String newId, Instant at, Instant newActAfter, String why) {
+        Finding f = new Finding(schemaVersion, newId, transitionId, policy, policyVersion, detector, FindingState.OPEN, why,
+                resourceId, kind, nativeId, account, region, instanceType, gpuCount, launchedBy, tags, group, figures,
+                violations, action, mode, channels, detectedAt, newActAfter, at, triggerEventId);
+        return f.moveTo(FindingState.OPEN, why, at);
     }
 
     /** The same finding with the resource's current tags (they decide exemptions until the action). */

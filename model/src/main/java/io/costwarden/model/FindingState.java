@@ -25,9 +25,11 @@ public enum FindingState implements PolicyWord {
         return word;
     }
 
+    /** Also reads the upper-case names that findings of schema version 1 were written with. */
     @JsonCreator
     public static FindingState fromWord(String word) {
-        return PolicyWord.fromWord(FindingState.class, word);
+        return word != null && word.equals(word.toUpperCase(java.util.Locale.ROOT))
+                ? valueOf(word) : PolicyWord.fromWord(FindingState.class, word);
     }
 
     public static Optional<FindingState> byWord(String word) {

@@ -14,10 +14,17 @@ import java.util.function.Function;
  * @param groupScoped  true for detectors that judge a group (a tag value or an account) rather than one
  *                     resource: their scope is {@code scope.groups}
  * @param atLeastOneOf sets of parameters of which a policy must give at least one each
+ * @param checks       rules across parameters, each problem as a sentence (e.g. a grace for tags with no tag rule)
  */
 public record DetectorType(String word, String summary, Set<ResourceKind> resources, boolean groupScoped,
         Set<ActionKind> actions, List<Param<?>> params, List<List<Param<?>>> atLeastOneOf,
-        Function<Params, Detector> build) {
+        Function<Params, List<String>> checks, Function<Params, Detector> build) {
+
+    public DetectorType(String word, String summary, Set<ResourceKind> resources, boolean groupScoped,
+            Set<ActionKind> actions, List<Param<?>> params, List<List<Param<?>>> atLeastOneOf,
+            Function<Params, Detector> build) {
+        this(word, summary, resources, groupScoped, actions, params, atLeastOneOf, p -> List.of(), build);
+    }
 
     public DetectorType {
         resources = Set.copyOf(resources);

@@ -44,9 +44,22 @@ public record LaunchRule(List<String> requiredTags, Map<String, List<String>> ta
             Set.of(ResourceKind.values()), false, Set.of(ActionKind.values()),
             List.of(REQUIRED_TAGS, TAG_VALUES, TAG_GRACE, TYPES, FAMILIES, REGIONS, SPOT_FOR_GPUS),
             List.of(List.of(REQUIRED_TAGS, TAG_VALUES, TYPES, FAMILIES, REGIONS, SPOT_FOR_GPUS)),
+            LaunchRule::crossChecks,
             p -> new LaunchRule(p.find(REQUIRED_TAGS).orElse(List.of()), p.find(TAG_VALUES).orElse(Map.of()),
                     p.get(TAG_GRACE), p.find(TYPES).orElse(List.of()), p.find(FAMILIES).orElse(List.of()),
                     p.find(REGIONS).orElse(List.of()), p.get(SPOT_FOR_GPUS)));
+
+    static List<String> crossChecks(Params p) {
+        boolean tagRules = p.has(REQUIRED_TAGS) || p.has(TAG_VALUES);
+        List<String> out = new ArrayList<>();
+        if (!tagRules && !p.has(TYPES) && !p.has(FAMILIES) && !p.has(REGIONS) && !p.get(SPOT_FOR_GPUS)) {
+            out.add("'launch' checks nothing: spot-required-for-gpus: false is its only rule");
+        }
+        if (p.has(TAG_GRACE) && !tagRules) {
+            out.add("'tag-grace' needs a tag rule to wait for: required-tags or tag-values");
+        }
+        return out;
+    }
 
     public LaunchRule {
         requiredTags = List.copyOf(requiredTags);

@@ -34,6 +34,8 @@ public interface ParamType<T> {
     Pattern SHORT_DURATION = Pattern.compile("([0-9]{1,9})(s|m|h|d)");
     Pattern BYTE_RATE_TEXT = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(B|KB|MB|GB)?(?:/s)?", Pattern.CASE_INSENSITIVE);
     Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+    /** Plain decimals only: Java would also take 5d, 5f and hex floats, which nobody means in a policy. */
+    Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
     static ParamType<Duration> duration(Duration min, Duration max) {
         return new ParamType<>() {
@@ -89,13 +91,11 @@ public interface ParamType<T> {
                 if (v == null) {
                     return null;
                 }
-                double d;
-                try {
-                    d = Double.parseDouble(v);
-                } catch (NumberFormatException e) {
+                if (!DECIMAL.matcher(v).matches()) {
                     problems.at(node, "'" + key + "' must be a number (" + unit + "), was '" + v + "'");
                     return null;
                 }
+                double d = Double.parseDouble(v);
                 if (!(d > above) || d > atMost || Double.isNaN(d)) {
                     problems.at(node, "'" + key + "' must be above " + plain(above)
                             + (Double.isInfinite(atMost) ? "" : " and at most " + plain(atMost)) + ", was " + v);
@@ -126,7 +126,11 @@ public interface ParamType<T> {
             if (v == null) {
                 return null;
             }
-            String digits = v.startsWith("$") ? v.substring(1) : v;
+            String digits = (v.startsWith("$") ? v.substring(1) : v).replace("_", "");
+            if (!DECIMAL.matcher(digits).matches()) {
+                problems.at(node, "'" + key + "' must be an amount of US dollars such as 250 or 1200.50, was '" + v + "'");
+                return null;
+            }
             try {
                 BigDecimal d = new BigDecimal(digits.replace("_", ""));
                 if (d.signum() <= 0) {

@@ -271,6 +271,9 @@ public final class PolicyFile {
                         + group.stream().map(Param::key).collect(Collectors.joining(", ")));
             }
         }
+        if (problems.count() == before) {
+            type.checks().apply(params).forEach(message -> problems.at(node, message));
+        }
         return problems.count() > before ? null : type.build().apply(params);
     }
 

@@ -117,4 +117,28 @@ class PolicyLanguageTest {
         assertThat(Exemption.ignoredTag(Map.of(), now)).isEmpty();
         assertThat(List.of(Exemption.TAG)).containsExactly("costwarden:exempt");
     }
+
+    @Test
+    void rulesAcrossParametersAndStrictNumbers() {
+        InvalidPolicyException e = catchThrowableOfType(InvalidPolicyException.class, () -> PolicyFile.parse("p.yaml", """
+                policies:
+                  - name: a
+                    resource: ec2-instance
+                    detect: {launch: {spot-required-for-gpus: false}}
+                  - name: b
+                    resource: ec2-instance
+                    detect: {launch: {tag-grace: 10m, allowed-regions: [eu-west-1]}}
+                  - name: c
+                    resource: ec2-instance
+                    detect: {idle: {for: 1h, cpu-below: 5d}}
+                  - name: d
+                    resource: ec2-instance
+                    detect: {spend-rate: {above: 1e3}}
+                """));
+        assertThat(e.errors().stream().map(PolicyError::toString).toList()).containsExactly(
+                "p.yaml:4:22: 'launch' checks nothing: spot-required-for-gpus: false is its only rule",
+                "p.yaml:7:22: 'tag-grace' needs a tag rule to wait for: required-tags or tag-values",
+                "p.yaml:10:41: 'cpu-below' must be a number (percent), was '5d'",
+                "p.yaml:13:34: 'above' must be an amount of US dollars such as 250 or 1200.50, was '1e3'");
+    }
 }

@@ -4,6 +4,8 @@ import io.costwarden.model.ActionRequest;
 import io.costwarden.model.Finding;
 import io.costwarden.model.FindingState;
 import io.costwarden.model.Ids;
+import io.costwarden.model.Mode;
+import io.costwarden.model.Verb;
 import io.costwarden.model.JsonSerde;
 import io.costwarden.model.Resource;
 import io.costwarden.model.ResourceChange;
@@ -53,6 +55,7 @@ public final class DecisionTopology {
     public static final String RESOURCE_STORE = "findings-by-resource";
     public static final String GROUP_STORE = "findings-by-group";
     public static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+    static final String EXEMPT_SUFFIX = "-exempted";
 
     private DecisionTopology() {
     }
@@ -90,7 +93,10 @@ public final class DecisionTopology {
             Supplier<PolicySet> policies, MeterRegistry meters) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
                 JsonSerde.of(Finding.class)));
-        KStream<String, Output> out = inputs.process(() -> new Decide(store, policies, meters), Named.as(name + "-decide"), store);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store + EXEMPT_SUFFIX),
+                Serdes.String(), JsonSerde.of(Finding.class)));
+        KStream<String, Output> out = inputs.process(() -> new Decide(store, policies, meters), Named.as(name + "-decide"),
+                store, store + EXEMPT_SUFFIX);
         out.flatMap((k, o) -> o instanceof FindingOut f ? List.of(KeyValue.pair(f.finding().id(), f.finding())) : List.of(),
                         Named.as(name + "-findings"))
                 .to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
@@ -113,6 +119,8 @@ public final class DecisionTopology {
         private final MeterRegistry meters;
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, Finding> store;
+        /** Findings held back because the subject is exempt: opened when the exemption ends, dropped when the condition does. */
+        private KeyValueStore<String, Finding> exempted;
 
         Decide(String storeName, Supplier<PolicySet> policies, MeterRegistry meters) {
             this.storeName = storeName;
@@ -124,7 +132,8 @@ public final class DecisionTopology {
         public void init(ProcessorContext<String, Output> context) {
             this.context = context;
             this.store = context.getStateStore(storeName);
-            context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> actOnEndedGrace(Instant.ofEpochMilli(now)));
+            this.exempted = context.getStateStore(storeName + EXEMPT_SUFFIX);
+            context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> check(Instant.ofEpochMilli(now)));
         }
 
         @Override
@@ -141,90 +150,133 @@ public final class DecisionTopology {
             String key = partitionKey + "|" + v.policy().name() + "|" + v.subjectId();
             Finding current = store.get(key);
             if (!v.holds()) {
+                exempted.delete(key);
                 if (current != null) {
                     end(key, current, String.join("; ", v.violations()), now);
                 }
                 return;
             }
+            Policy p = v.policy();
+            Map<String, String> tags = v.resource() == null ? null : v.resource().tags();
             if (current != null) {
                 // One current finding per policy and subject: a condition that keeps holding is the same finding.
+                // Its resource's tags may have changed (group detectors hear no inventory changes): keep them.
+                if (tags != null && !tags.equals(current.tags())) {
+                    current = current.withTags(tags);
+                    store.put(key, current);
+                    Optional<String> exempt = p.exempt().reason(tags, now);
+                    if (exempt.isPresent() && current.state() == FindingState.OPEN) {
+                        end(key, current, exempt.get(), now);
+                        exempted.put(key, current);
+                    }
+                }
                 return;
             }
-            Policy p = v.policy();
-            Map<String, String> tags = v.resource() == null ? Map.of() : v.resource().tags();
-            Optional<String> exempt = p.exempt().reason(tags, now);
+            Finding prepared = open(p, v, now);
+            Optional<String> exempt = p.exempt().reason(prepared.tags(), now);
             if (exempt.isPresent()) {
                 meters.counter("costwarden.findings.exempted", "policy", p.name()).increment();
+                exempted.put(key, prepared);
                 return;
             }
-            Finding opened = open(p, v, now);
+            emitOpen(key, prepared, now);
+        }
+
+        private void emitOpen(String key, Finding opened, Instant now) {
             emit(opened);
             store.put(key, opened);
-            if (p.grace().isZero()) {
-                act(key, opened, now);
+            Policy p = policies.get().named(opened.policy()).orElse(null);
+            if (p != null && p.grace().isZero()) {
+                act(key, opened, p, now);
             }
         }
 
         private void onUpdate(String resourceId, ResourceChange change, Instant now) {
             Resource r = change.resource();
-            List<KeyValue<String, Finding>> mine = new ArrayList<>();
-            try (KeyValueIterator<String, Finding> it = store.prefixScan(resourceId + "|", new StringSerializer())) {
-                it.forEachRemaining(mine::add);
-            }
-            for (KeyValue<String, Finding> kv : mine) {
+            // Only the stop itself ends findings: a tag change on a stopped resource is not a new stop.
+            boolean stops = (change.event().verb() == Verb.STOP || change.event().verb() == Verb.TERMINATE)
+                    && ("stopped".equals(r.state()) || "terminated".equals(r.state()));
+            for (KeyValue<String, Finding> kv : scan(store, resourceId + "|")) {
                 Finding f = kv.value;
-                // Only the stop itself ends findings: a tag change on a stopped resource is not a new stop.
-                boolean stops = change.event().verb() == io.costwarden.model.Verb.STOP
-                        || change.event().verb() == io.costwarden.model.Verb.TERMINATE;
-                if (stops && ("stopped".equals(r.state()) || "terminated".equals(r.state()))) {
+                if (stops) {
                     end(kv.key, f, "resource " + r.state() + " (" + change.event().eventName() + ")", now);
                     continue;
                 }
                 Finding updated = f.withTags(r.tags());
-                Optional<Policy> p = policies.get().named(f.policy());
-                Optional<String> exempt = p.flatMap(policy -> policy.exempt().reason(r.tags(), now));
+                Optional<String> exempt = policies.get().named(f.policy())
+                        .flatMap(policy -> policy.exempt().reason(r.tags(), now));
                 if (exempt.isPresent() && f.state() == FindingState.OPEN) {
                     end(kv.key, updated, exempt.get(), now);
+                    exempted.put(kv.key, updated);
                 } else if (!updated.tags().equals(f.tags())) {
                     store.put(kv.key, updated);
                 }
             }
+            for (KeyValue<String, Finding> kv : scan(exempted, resourceId + "|")) {
+                if (stops) {
+                    exempted.delete(kv.key);
+                } else if (!kv.value.tags().equals(r.tags())) {
+                    exempted.put(kv.key, kv.value.withTags(r.tags()));
+                }
+            }
+            // A removed exemption tag is judged at the next check, with expiries.
         }
 
-        /** Findings whose grace has ended: act, unless exempted meanwhile or their policy is gone. */
-        private void actOnEndedGrace(Instant now) {
-            List<KeyValue<String, Finding>> due = new ArrayList<>();
-            try (KeyValueIterator<String, Finding> it = store.all()) {
-                it.forEachRemaining(kv -> {
-                    if (kv.value.state() == FindingState.OPEN && !kv.value.actAfter().isAfter(now)) {
-                        due.add(kv);
-                    }
-                });
-            }
+        /**
+         * Every second: act on findings whose grace has ended, end those whose policy is gone, and open
+         * held-back findings whose exemption has ended (expired, or its tag removed).
+         */
+        private void check(Instant now) {
             PolicySet set = policies.get();
-            for (KeyValue<String, Finding> kv : due) {
-                Optional<Policy> p = set.named(kv.value.policy());
-                Optional<String> exempt = p.flatMap(policy -> policy.exempt().reason(kv.value.tags(), now));
+            for (KeyValue<String, Finding> kv : scan(store, "")) {
+                Finding f = kv.value;
+                Optional<Policy> p = set.named(f.policy());
                 if (p.isEmpty()) {
-                    end(kv.key, kv.value, "policy " + kv.value.policy() + " is not in policy version " + set.version(), now);
-                } else if (exempt.isPresent()) {
-                    end(kv.key, kv.value, exempt.get(), now);
-                } else {
-                    act(kv.key, kv.value, now);
+                    end(kv.key, f, "policy " + f.policy() + " is not in policy version " + set.version(), now);
+                } else if (f.state() == FindingState.OPEN && !f.actAfter().isAfter(now)) {
+                    Optional<String> exempt = p.get().exempt().reason(f.tags(), now);
+                    if (exempt.isPresent()) {
+                        end(kv.key, f, exempt.get(), now);
+                        exempted.put(kv.key, f);
+                    } else if (!inScope(p.get(), f)) {
+                        end(kv.key, f, "resource is no longer in the policy's scope", now);
+                    } else {
+                        act(kv.key, f, p.get(), now);
+                    }
+                }
+            }
+            for (KeyValue<String, Finding> kv : scan(exempted, "")) {
+                Optional<Policy> p = set.named(kv.value.policy());
+                if (p.isEmpty() || store.get(kv.key) != null) {
+                    exempted.delete(kv.key);
+                } else if (p.get().exempt().reason(kv.value.tags(), now).isEmpty()) {
+                    exempted.delete(kv.key);
+                    String why = "exemption ended; the condition still holds";
+                    Finding reopened = kv.value.reopened(Ids.hash("finding-after-exemption", kv.value.id(),
+                            String.valueOf(now.toEpochMilli())), now, now.plus(p.get().grace()), why);
+                    emitOpen(kv.key, reopened, now);
                 }
             }
         }
 
-        private void act(String key, Finding open, Instant now) {
-            Policy p = policies.get().named(open.policy()).orElse(null);
-            boolean requests = p != null && p.acts();
-            Finding acted = open.moveTo(FindingState.ACTED, requests
-                    ? open.action().word() + " requested (" + open.mode().word() + ")"
-                    : "grace ended with the condition holding; " + (open.mode() == io.costwarden.model.Mode.NOTIFY
+        private static boolean inScope(Policy p, Finding f) {
+            if (f.resourceId().isEmpty()) {
+                return p.scope().matchesGroup(f.group());
+            }
+            return p.scope().matches(f.account(), f.region(), f.tags());
+        }
+
+        /** The action follows the policy as it is now: a reload during the grace decides mode and action. */
+        private void act(String key, Finding open, Policy p, Instant now) {
+            String version = policies.get().version();
+            Finding current = open.withPolicy(version, p.action(), p.mode(), p.channels());
+            Finding acted = current.moveTo(FindingState.ACTED, p.acts()
+                    ? p.action().word() + " requested (" + p.mode().word() + ")"
+                    : "grace ended with the condition holding; " + (p.mode() == Mode.NOTIFY
                             ? "notify mode" : "notify-only policy"), now);
             emit(acted);
             store.put(key, acted);
-            if (requests) {
+            if (p.acts() && !acted.resourceId().isEmpty()) {
                 context.forward(new Record<>(acted.resourceId(), new ActionOut(request(acted)), now.toEpochMilli()));
             }
         }
@@ -259,6 +311,14 @@ public final class DecisionTopology {
             meters.counter("costwarden.findings", "policy", f.policy(), "detector", f.detector(), "state", f.state().word())
                     .increment();
             context.forward(new Record<>(f.id(), new FindingOut(f), f.changedAt().toEpochMilli()));
+        }
+
+        private static List<KeyValue<String, Finding>> scan(KeyValueStore<String, Finding> s, String prefix) {
+            List<KeyValue<String, Finding>> out = new ArrayList<>();
+            try (KeyValueIterator<String, Finding> it = prefix.isEmpty() ? s.all() : s.prefixScan(prefix, new StringSerializer())) {
+                it.forEachRemaining(out::add);
+            }
+            return out;
         }
     }
 }

@@ -224,6 +224,11 @@ public final class IdleTopology {
             for (Policy p : set.forResource(s.kind(), IdleRule.class)) {
                 IdleRule rule = (IdleRule) p.detect();
                 if (!p.scope().matches(resource(s, at))) {
+                    if (s.reported().remove(p.name()) != null) {
+                        context.forward(new Record<>(s.resourceId(), Verdict.clears(p, resource(s, at),
+                                "resource is no longer in the policy's scope", at), at.toEpochMilli()));
+                        emitted = true;
+                    }
                     continue;
                 }
                 Optional<Instant> quietSince = quietSince(s, p.name(), rule, at);
@@ -270,7 +275,10 @@ public final class IdleTopology {
             List<String> out = new ArrayList<>();
             rule.cpuBelow().ifPresent(t -> out.add("cpu"));
             boolean knownWithoutGpu = s.resource() != null && s.resource().gpuCount() == 0 && !s.resource().instanceType().isEmpty();
-            if (rule.gpuBelow().isPresent() && !knownWithoutGpu) {
+            // A resource whose type is unknown (known only from metrics, or first seen through a tag) has GPUs
+            // only if it has reported GPU data; otherwise a CPU-only host would wait forever for a GPU signal.
+            boolean typeUnknown = s.resource() == null || s.resource().instanceType().isEmpty();
+            if (rule.gpuBelow().isPresent() && !knownWithoutGpu && (!typeUnknown || s.lastSeen().containsKey("gpu"))) {
                 out.add("gpu");
             }
             if (rule.networkBelow().isPresent()) {

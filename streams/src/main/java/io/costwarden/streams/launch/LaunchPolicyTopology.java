@@ -148,7 +148,9 @@ public final class LaunchPolicyTopology {
                 int bar = key.lastIndexOf('|');
                 Resource r = inventory.get(key.substring(0, bar));
                 Policy p = set.named(key.substring(bar + 1)).orElse(null);
-                if (r == null || p == null || !(p.detect() instanceof LaunchRule rule) || "terminated".equals(r.state())) {
+                // Stopped or gone by now: judged again at its next start; out of scope: not this policy's business.
+                if (r == null || p == null || !(p.detect() instanceof LaunchRule rule) || "terminated".equals(r.state())
+                        || "stopped".equals(r.state()) || !p.scope().matches(r)) {
                     continue;
                 }
                 List<String> violations = rule.violations(r);

@@ -324,10 +324,10 @@ public final class GpuQuotaTopology {
                 for (Map.Entry<String, Long> over : overNow.entrySet()) {
                     QuotaGroup.Member m = g.members().get(over.getKey());
                     String episode = DETECTOR + ":" + group + ":" + m.since().toEpochMilli();
-                    if (!episode.equals(reported.get(over.getKey()))) {
-                        reported.put(over.getKey(), episode);
-                        holds(p, group, m, over.getValue(), rule.maxGpus(), episode, at, eventId, timestamp);
-                    }
+                    reported.put(over.getKey(), episode);
+                    // Said again on every judgement while it holds: the decision step keeps one finding, and
+                    // learns the resource's current tags (an exemption tag added during the grace) only from here.
+                    holds(p, group, m, over.getValue(), rule.maxGpus(), episode, at, eventId, timestamp);
                 }
             }
             for (String name : new ArrayList<>(g.over().keySet())) {

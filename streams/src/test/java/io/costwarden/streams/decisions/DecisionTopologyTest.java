@@ -191,4 +191,42 @@ class DecisionTopologyTest {
         untaggedLaunch("i-1", Map.of());
         assertThat(pipeline.transitions().stream().map(Finding::transitionId).toList()).isEqualTo(first).hasSize(2);
     }
+
+    @Test
+    void aReloadDuringTheGraceDecidesTheActionsMode() throws InvalidPolicyException {
+        start("stop", "enforce", "15m");
+        untaggedLaunch("i-1", Map.of());
+        policies.set(PolicyFile.parse("p.yaml", POLICY.formatted("stop", "dry-run", "15m")));
+        pipeline.advance(Duration.ofMinutes(16));
+        assertThat(pipeline.actions()).singleElement().satisfies(r -> assertThat(r.mode()).isEqualTo(Mode.DRY_RUN));
+        assertThat(pipeline.transitions()).filteredOn(f -> f.state() == FindingState.ACTED).singleElement()
+                .satisfies(f -> assertThat(f.policyVersion()).isEqualTo(policies.get().version()));
+    }
+
+    @Test
+    void anExemptionThatExpiresOrIsRemovedLetsTheFindingOpen() throws InvalidPolicyException {
+        start("stop", "enforce", "15m");
+        untaggedLaunch("i-today", Map.of("costwarden:exempt", "2026-11-20"));
+        untaggedLaunch("i-removed", Map.of("costwarden:exempt", "true"));
+        assertThat(pipeline.transitions()).isEmpty();
+        pipeline.send(event("DeleteTags", Verb.UNTAG, "i-removed", "", 0, Map.of("costwarden:exempt", ""),
+                "2026-11-20T10:05:00Z"));
+        assertThat(pipeline.opened()).extracting(Finding::resourceId).containsExactly(arn("i-removed"));
+        pipeline.advance(Duration.ofHours(14));
+        List<Finding> later = pipeline.transitions();
+        assertThat(later).filteredOn(f -> f.resourceId().equals(arn("i-today"))).singleElement().satisfies(f -> {
+            assertThat(f.state()).isEqualTo(FindingState.OPEN);
+            assertThat(f.stateReason()).isEqualTo("exemption ended; the condition still holds");
+        });
+    }
+
+    @Test
+    void anActedFindingWhosePolicyWasRemovedIsResolved() throws InvalidPolicyException {
+        start("notify", "notify", "0m");
+        untaggedLaunch("i-1", Map.of());
+        assertThat(pipeline.transitions()).extracting(Finding::state).containsExactly(FindingState.OPEN, FindingState.ACTED);
+        policies.set(PolicyFile.parse("p.yaml", "policies: []\n"));
+        pipeline.advance(Duration.ofSeconds(2));
+        assertThat(pipeline.transitions()).extracting(Finding::state).containsExactly(FindingState.RESOLVED);
+    }
 }
