@@ -86,8 +86,12 @@ public final class SpendTopology {
     public static final Duration CHECK_EVERY = Duration.ofSeconds(30);
     /** How soon a policy reload takes effect: comparing a version (or a list of dimensions) costs nothing. */
     static final Duration RELOAD_CHECK_EVERY = Duration.ofSeconds(1);
-    /** The ingest rejects events more than a day ahead of its clock; the spend clock goes no further. */
-    static final Duration MAX_AHEAD = Duration.ofDays(1);
+    /**
+     * How far one input may move the clock ahead of the wall clock: CloudTrail's clock skew, no more. One
+     * event dated hours ahead (which ingest still accepts) must not make every group of the task accrue
+     * those hours at today's rates.
+     */
+    static final Duration MAX_AHEAD = Duration.ofMinutes(5);
     /** Billed items are remembered a little longer than their days are reconciled, for late restatements. */
     static final int BILLED_ITEM_DAYS = GroupSpend.RECONCILED_DAYS + 5;
     static final Duration PURGE_EVERY = Duration.ofHours(1);
