@@ -119,7 +119,8 @@ public class ActivePolicies implements Supplier<PolicySet> {
     }
 
     private void publish(java.nio.file.Path file) throws InvalidPolicyException, IOException {
-        topic.publish(file.toString(), java.nio.file.Files.readString(file, StandardCharsets.UTF_8));
+        topic.publish(file.toString(), java.nio.file.Files.readString(file, StandardCharsets.UTF_8),
+                java.nio.file.Files.getLastModifiedTime(file).toInstant());
     }
 
     private void reloaded(ReloadingPolicies.Reload reload) {

@@ -10,6 +10,7 @@ import io.costwarden.model.policy.ReloadingPolicies;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -46,9 +48,11 @@ public final class PolicyTopic implements Supplier<PolicySet>, AutoCloseable {
 
     private final Map<String, Object> client;
     private final Consumer<ReloadingPolicies.Reload> listener;
-    private final KafkaConsumer<String, PolicyDocument> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
     private volatile PolicySet current;
+    /** The newest document read from the topic, valid or not; null while the topic is empty. */
+    private volatile PolicyDocument latest;
     private volatile boolean running = true;
 
     /**
@@ -62,21 +66,23 @@ public final class PolicyTopic implements Supplier<PolicySet>, AutoCloseable {
         Map<String, Object> props = new HashMap<>(client);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), Topics.POLICIES.valueSerde().deserializer());
+        // Bytes, not the JSON serde: a record that is not a document must be refused like an invalid file,
+        // not fail inside poll() and stop the topic for good.
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         consumer.assign(List.of(PARTITION));
         consumer.seekToBeginning(List.of(PARTITION));
         long end = consumer.endOffsets(List.of(PARTITION), startTimeout).get(PARTITION);
         long deadline = System.nanoTime() + startTimeout.toNanos();
-        PolicySet latest = null;
+        PolicySet newest = null;
         while (consumer.position(PARTITION, startTimeout) < end && System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, PolicyDocument> r : consumer.poll(Duration.ofMillis(200))) {
-                latest = read(r).orElse(latest);
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                newest = read(r).orElse(newest);
             }
         }
         if (consumer.position(PARTITION, startTimeout) < end) {
             throw new IllegalStateException("could not read " + Topics.POLICIES.name() + " to its end within " + startTimeout);
         }
-        this.current = latest != null ? latest : fallback.get();
+        this.current = newest != null ? newest : fallback.get();
         LOG.infof("policies from %s, version %s", current.source(), current.version());
         this.thread = new Thread(this::follow, "costwarden-policy-topic");
         thread.setDaemon(true);
@@ -90,11 +96,17 @@ public final class PolicyTopic implements Supplier<PolicySet>, AutoCloseable {
 
     /**
      * Publishes a policy file's text, validated first so a bad file never reaches other instances. Waits
-     * for the broker's acknowledgement; a document equal to the one in force is not published again.
+     * for the broker's acknowledgement. Not published: the same text as the topic's newest document, or a
+     * file last changed before that document was published (a pod restarting with an older ConfigMap
+     * must not undo a newer version).
+     *
+     * @param changedAt when the file last changed (its modification time)
      */
-    public PolicySet publish(String source, String text) throws InvalidPolicyException {
+    public PolicySet publish(String source, String text, Instant changedAt) throws InvalidPolicyException {
         PolicySet set = PolicyFile.parse(source, text);
-        if (set.version().equals(current.version())) {
+        PolicyDocument newest = latest;
+        if (newest != null && (text.equals(newest.text())
+                || (newest.publishedAt() != null && changedAt.isBefore(newest.publishedAt())))) {
             return set;
         }
         Map<String, Object> props = new HashMap<>(client);
@@ -119,7 +131,7 @@ public final class PolicyTopic implements Supplier<PolicySet>, AutoCloseable {
         try {
             while (running) {
                 try {
-                    for (ConsumerRecord<String, PolicyDocument> r : consumer.poll(Duration.ofSeconds(1))) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
                         read(r).ifPresent(next -> {
                             if (!next.version().equals(current.version())) {
                                 current = next;
@@ -130,8 +142,14 @@ public final class PolicyTopic implements Supplier<PolicySet>, AutoCloseable {
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    // A broker hiccup must not freeze the policies for good: report, and keep following.
-                    LOG.error("following " + Topics.POLICIES.name() + " failed; retrying", e);
+                    // A broker hiccup must not freeze the policies for good: report, back off, keep following.
+                    LOG.error("following " + Topics.POLICIES.name() + " failed; retrying in 1 s", e);
+                    try {
+                        TimeUnit.SECONDS.sleep(1);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
                 }
             }
         } catch (WakeupException e) {
@@ -142,13 +160,20 @@ public final class PolicyTopic implements Supplier<PolicySet>, AutoCloseable {
     }
 
     /** A valid document's policies; an invalid or unreadable one is refused and reported. */
-    private Optional<PolicySet> read(ConsumerRecord<String, PolicyDocument> r) {
-        PolicyDocument doc = r.value();
+    private Optional<PolicySet> read(ConsumerRecord<String, byte[]> r) {
         String where = Topics.POLICIES.name() + "@" + r.offset();
+        PolicyDocument doc;
+        try {
+            doc = r.value() == null ? null : Topics.POLICIES.valueSerde().deserializer().deserialize(r.topic(), r.value());
+        } catch (RuntimeException e) {
+            doc = null;
+        }
         if (doc == null || doc.text() == null) {
-            listener.accept(new ReloadingPolicies.Refused(where + ": empty or unreadable policy document"));
+            listener.accept(new ReloadingPolicies.Refused(where + ": not a policy document (a JSON PolicyDocument with"
+                    + " the file's text); publish policy files through an instance with costwarden.policies.file"));
             return Optional.empty();
         }
+        latest = doc;
         try {
             PolicySet set = PolicyFile.parse(doc.source() == null ? where : doc.source(), doc.text());
             if (doc.version() != null && !doc.version().equals(Ids.hash(doc.text().getBytes(StandardCharsets.UTF_8)))) {

@@ -117,6 +117,9 @@ public class RecentActivity {
                 Finding f = Topics.FINDINGS.valueSerde().deserializer().deserialize(r.topic(), r.value());
                 if (f != null) {
                     synchronized (findings) {
+                        // Remove first: a finding's newest transition makes it the youngest entry, so a
+                        // long-lived current finding is not evicted before thousands of newer ended ones.
+                        findings.remove(f.id());
                         findings.put(f.id(), f);
                     }
                 }

@@ -67,7 +67,7 @@ class PolicyTopicTest {
                 PolicyTopic b = new PolicyTopic(client, () -> bundled, Duration.ofSeconds(30), seenByB::add)) {
             assertThat(a.get()).as("an empty topic: the fallback is in force").isSameAs(bundled);
 
-            PolicySet v1 = a.publish("pod-a:/etc/costwarden/policies.yaml", V1);
+            PolicySet v1 = a.publish("pod-a:/etc/costwarden/policies.yaml", V1, Instant.now());
             await().atMost(Duration.ofSeconds(20)).until(() -> b.get().version().equals(v1.version())
                     && a.get().version().equals(v1.version()));
 
@@ -83,9 +83,19 @@ class PolicyTopicTest {
                             .contains("published from someone").contains("someone:2:5: policy is missing 'resource'"));
             assertThat(b.get().version()).isEqualTo(v1.version());
 
-            assertThatThrownBy(() -> a.publish("pod-a", "policies: [oops")).isInstanceOf(InvalidPolicyException.class);
+            assertThatThrownBy(() -> a.publish("pod-a", "policies: [oops", Instant.now())).isInstanceOf(InvalidPolicyException.class);
 
-            PolicySet v2 = b.publish("pod-b", V2);
+            // Not JSON at all (someone used kafka-console-producer with the YAML): refused, and following goes on.
+            try (KafkaProducer<String, String> raw = new KafkaProducer<>(client, new StringSerializer(), new StringSerializer())) {
+                raw.send(new ProducerRecord<>(Topics.POLICIES.name(), PolicyDocument.KEY, V2)).get();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> seenByA.stream()
+                    .anyMatch(r -> r instanceof ReloadingPolicies.Refused f && f.reason().contains("not a policy document")));
+            // A file older than the newest document (a pod restarting with an old ConfigMap) is not published.
+            assertThat(a.publish("pod-c", V2, Instant.now().minus(Duration.ofDays(1))).version()).isNotEqualTo(a.get().version());
+            assertThat(a.get().version()).isEqualTo(v1.version());
+
+            PolicySet v2 = b.publish("pod-b", V2, Instant.now());
             await().atMost(Duration.ofSeconds(20)).until(() -> a.get().version().equals(v2.version()));
             assertThat(a.get().policies()).hasSize(2);
         }
