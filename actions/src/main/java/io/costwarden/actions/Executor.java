@@ -52,6 +52,21 @@ public final class Executor {
         return result;
     }
 
+    /** Whether this request would reach AWS: only these pass the guardrails (a dry-run touches nothing). */
+    public boolean wouldSend(ActionRequest r) {
+        return r.action() == ActionKind.STOP && r.mode() == Mode.ENFORCE && !forceDryRun
+                && (r.kind() == ResourceKind.EC2_INSTANCE || r.kind() == ResourceKind.SAGEMAKER_NOTEBOOK);
+    }
+
+    /** The result of a request a guardrail stopped: skipped, with the guardrail's code and reason. */
+    public ActionResult blocked(ActionRequest r, Guardrails.Block block) {
+        ActionResult result = result(r, Outcome.SKIPPED, NOTHING_SENT, block.code(), block.message(), "");
+        meters.counter("costwarden.actions.blocked", "reason", block.code()).increment();
+        meters.counter("costwarden.actions", "action", r.action().word(), "outcome", result.outcome().name()).increment();
+        LOG.warn("action {} {} on {} blocked: {}", r.actionId(), r.action().word(), r.resourceId(), block.message());
+        return result;
+    }
+
     private ActionResult run(ActionRequest r) {
         if (r.action() != ActionKind.STOP) {
             return result(r, Outcome.SKIPPED, NOTHING_SENT, "", "action '" + r.action().word() + "' has no AWS call", "");

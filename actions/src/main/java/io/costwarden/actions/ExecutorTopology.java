@@ -2,18 +2,27 @@ package io.costwarden.actions;
 
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
+import io.costwarden.model.ActionsControl;
 import io.costwarden.model.JsonSerde;
 import io.costwarden.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -22,37 +31,101 @@ import org.apache.kafka.streams.state.Stores;
  * {@value #LEDGER} store (changelogged, committed with the output under exactly-once) remembers every
  * action id that has a result. Every result goes to the audit topic.
  *
+ * <p>Requests are first moved to one partition ({@value #SERIAL}), so that one task sees every request
+ * and the blast-radius counts in {@value #ATTEMPTS} are exact for the whole deployment, not per task.
+ * Actions are rare and slow (an AWS call each); one task is not the bottleneck, the limits are. The
+ * kill switch is a global store of {@code costwarden.control.v1}, so every instance sees a pause.
+ *
  * <p>Known gap, closed by the actions issue: a crash after the AWS call but before the commit replays
  * the request; reconciling with a Describe call before acting again is that issue's work.
  */
 public final class ExecutorTopology {
     public static final String LEDGER = "action-ledger";
+    public static final String ATTEMPTS = "action-attempts";
+    public static final String CONTROL = "actions-control";
+    public static final String SERIAL = "actions-serial";
+    private static final String ALL = "*";
 
     private ExecutorTopology() {
     }
 
+    /** Enforced attempts of one policy (or of all: key {@value #ALL}), epoch millis, pruned to the window. */
+    record Attempts(List<Long> at) {
+        Attempts {
+            at = List.copyOf(at);
+        }
+
+        List<Instant> instants() {
+            return at.stream().map(Instant::ofEpochMilli).toList();
+        }
+
+        Attempts plus(Instant now, Duration window) {
+            List<Long> kept = new ArrayList<>(at.stream().filter(t -> t > now.minus(window).toEpochMilli()).toList());
+            kept.add(now.toEpochMilli());
+            return new Attempts(kept);
+        }
+    }
+
     public static Topology build(Executor executor, MeterRegistry meters) {
+        return build(executor, Guardrails.DEFAULTS, meters);
+    }
+
+    public static Topology build(Executor executor, Guardrails guardrails, MeterRegistry meters) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGER), Serdes.String(),
                 JsonSerde.of(ActionResult.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ATTEMPTS), Serdes.String(),
+                JsonSerde.of(Attempts.class)));
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTROL), Serdes.String(),
+                        JsonSerde.of(ActionsControl.class)).withLoggingDisabled(), Topics.CONTROL.name(),
+                Consumed.with(Topics.CONTROL.keySerde(), Topics.CONTROL.valueSerde()).withName("control"),
+                ControlUpdate::new);
         builder.stream(Topics.ACTIONS.name(), Consumed.with(Topics.ACTIONS.keySerde(), Topics.ACTIONS.valueSerde())
                         .withName("action-requests"))
                 .filter((k, v) -> v != null, Named.as("drop-tombstones"))
-                .processValues(() -> new Run(executor, meters), Named.as("execute"), LEDGER)
+                .repartition(Repartitioned.with(Topics.ACTIONS.keySerde(), Topics.ACTIONS.valueSerde())
+                        .withName(SERIAL).withNumberOfPartitions(1))
+                .processValues(() -> new Run(executor, guardrails, meters), Named.as("execute"), LEDGER, ATTEMPTS)
                 .filter((k, v) -> v != null, Named.as("executed"))
                 .to(Topics.ACTION_RESULTS.name(), Produced.with(Topics.ACTION_RESULTS.keySerde(),
                         Topics.ACTION_RESULTS.valueSerde()).withName("action-results"));
         return builder.build();
     }
 
+    /** Keeps the global control store: the latest switch state, or none (not paused). */
+    private static final class ControlUpdate implements Processor<String, ActionsControl, Void, Void> {
+        private KeyValueStore<String, ActionsControl> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(CONTROL);
+        }
+
+        @Override
+        public void process(Record<String, ActionsControl> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+
     private static final class Run implements FixedKeyProcessor<String, ActionRequest, ActionResult> {
         private final Executor executor;
+        private final Guardrails guardrails;
         private final MeterRegistry meters;
         private FixedKeyProcessorContext<String, ActionResult> context;
         private KeyValueStore<String, ActionResult> ledger;
+        private KeyValueStore<String, Attempts> attempts;
+        private KeyValueStore<String, ActionsControl> control;
 
-        Run(Executor executor, MeterRegistry meters) {
+        Run(Executor executor, Guardrails guardrails, MeterRegistry meters) {
             this.executor = executor;
+            this.guardrails = guardrails;
             this.meters = meters;
         }
 
@@ -60,6 +133,8 @@ public final class ExecutorTopology {
         public void init(FixedKeyProcessorContext<String, ActionResult> context) {
             this.context = context;
             this.ledger = context.getStateStore(LEDGER);
+            this.attempts = context.getStateStore(ATTEMPTS);
+            this.control = context.getStateStore(CONTROL);
         }
 
         @Override
@@ -69,7 +144,25 @@ public final class ExecutorTopology {
                 meters.counter("costwarden.actions.deduplicated").increment();
                 return;
             }
-            ActionResult result = executor.execute(request);
+            ActionResult result;
+            if (executor.wouldSend(request)) {
+                Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+                ActionsControl c = control.get(ActionsControl.KEY);
+                Attempts mine = attempts.get(request.policy());
+                Attempts all = attempts.get(ALL);
+                var block = guardrails.check(request, c != null && c.paused(),
+                        mine == null ? List.of() : mine.instants(), all == null ? List.of() : all.instants(), now);
+                if (block.isPresent()) {
+                    result = executor.blocked(request, block.get());
+                } else {
+                    // Counted before the call: a call that fails or times out still touched AWS.
+                    attempts.put(request.policy(), (mine == null ? new Attempts(List.of()) : mine).plus(now, guardrails.window()));
+                    attempts.put(ALL, (all == null ? new Attempts(List.of()) : all).plus(now, guardrails.window()));
+                    result = executor.execute(request);
+                }
+            } else {
+                result = executor.execute(request);
+            }
             ledger.put(request.actionId(), result);
             context.forward(record.withValue(result));
         }

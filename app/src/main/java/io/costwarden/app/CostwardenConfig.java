@@ -87,6 +87,32 @@ public interface CostwardenConfig {
 
         /** Send AWS calls to this endpoint instead of AWS's (VPC endpoint, proxy, test server). */
         Optional<URI> awsEndpointOverride();
+
+        /**
+         * The kill switch in configuration: true blocks every enforced action of this instance (recorded as
+         * skipped, ActionsPaused). The cluster-wide switch is POST /api/actions/pause.
+         */
+        @WithDefault("false")
+        boolean paused();
+
+        /** Accounts whose resources may be acted on; unset: every account. */
+        Optional<java.util.List<String>> allowedAccounts();
+
+        Limits limits();
+
+        /** Blast-radius limits on enforced actions, counted over the whole deployment. */
+        interface Limits {
+            /** At most this many enforced actions per policy in any window. */
+            @WithDefault("10")
+            int perPolicy();
+
+            /** At most this many enforced actions in all in any window. */
+            @WithDefault("50")
+            int global();
+
+            @WithDefault("PT1H")
+            Duration window();
+        }
     }
 
     interface Ingest {
@@ -206,6 +232,12 @@ public interface CostwardenConfig {
         /** The findings and action results each instance keeps in memory for the API; oldest go first. */
         @WithDefault("10000")
         int recentLimit();
+
+        /**
+         * The key the operator endpoints (POST /api/actions/pause and resume) require in the x-api-key
+         * header; unset, those endpoints answer 403.
+         */
+        Optional<String> adminKey();
     }
 
     interface Spend {

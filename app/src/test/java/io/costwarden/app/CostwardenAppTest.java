@@ -158,4 +158,26 @@ class CostwardenAppTest {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP")));
     }
+
+    @Test
+    void theKillSwitchIsARecordEveryExecutorFollows() {
+        given().header("x-api-key", "wrong").post("/api/actions/pause").then().statusCode(401);
+        given().header("x-api-key", "test-admin-key").queryParam("reason", "incident 42").queryParam("by", "ops")
+                .post("/api/actions/pause").then().statusCode(200)
+                .body("paused", equalTo(true)).body("reason", equalTo("incident 42"));
+        Map<String, Object> props = new HashMap<>(kafka.clientSettings());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "control-test-" + UUID.randomUUID());
+        try (KafkaConsumer<String, io.costwarden.model.ActionsControl> consumer = new KafkaConsumer<>(props,
+                new StringDeserializer(), Topics.CONTROL.valueSerde().deserializer())) {
+            consumer.subscribe(List.of(Topics.CONTROL.name()));
+            List<io.costwarden.model.ActionsControl> seen = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
+                return seen.stream().anyMatch(c -> c.paused() && c.by().equals("ops"));
+            });
+        }
+        given().header("x-api-key", "test-admin-key").post("/api/actions/resume").then().statusCode(200)
+                .body("paused", equalTo(false));
+    }
 }

@@ -36,6 +36,10 @@ public final class Topics {
     public static final Topic<String, PolicyDocument> POLICIES =
             new Topic<>("costwarden.policies.v1", Serdes.String(), JsonSerde.of(PolicyDocument.class), true);
 
+    /** Operator switches every executor follows (the actions kill switch): compacted, one partition. */
+    public static final Topic<String, ActionsControl> CONTROL =
+            new Topic<>("costwarden.control.v1", Serdes.String(), JsonSerde.of(ActionsControl.class), true);
+
     public static final List<Topic<?, ?>> ALL = List.of(EVENTS, METRICS, COSTS, FINDINGS, ACTIONS, ACTION_RESULTS, DLQ,
-            POLICIES);
+            POLICIES, CONTROL);
 }

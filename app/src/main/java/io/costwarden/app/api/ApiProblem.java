@@ -26,6 +26,11 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(Response.Status.UNAUTHORIZED, message);
     }
 
+    /** The endpoint is switched off by configuration (403). */
+    public static ApiProblem forbidden(String message) {
+        return new ApiProblem(Response.Status.FORBIDDEN, message);
+    }
+
     /** The part of Costwarden that would answer is not running here, or not yet (503). */
     public static ApiProblem unavailable(String message) {
         return new ApiProblem(Response.Status.SERVICE_UNAVAILABLE, message);

@@ -2,6 +2,7 @@ package io.costwarden.app.roles;
 
 import io.costwarden.actions.Executor;
 import io.costwarden.actions.ExecutorTopology;
+import io.costwarden.actions.Guardrails;
 import io.costwarden.actions.aws.AwsClients;
 import io.costwarden.actions.ec2.Ec2Instances;
 import io.costwarden.actions.sagemaker.SageMakerNotebooks;
@@ -53,7 +54,10 @@ public class ActionsRole {
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5);
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
         DeadLetterHandler.countWith(meters);
-        running = new RunningStreams("actions", ExecutorTopology.build(executor, meters), props, meters);
+        var a = config.actions();
+        Guardrails guardrails = new Guardrails(a.paused(), java.util.Set.copyOf(a.allowedAccounts().orElse(java.util.List.of())),
+                a.limits().perPolicy(), a.limits().global(), a.limits().window());
+        running = new RunningStreams("actions", ExecutorTopology.build(executor, guardrails, meters), props, meters);
         LOG.infof("actions role started (application.id %s, force-dry-run %s)", config.actions().applicationId(),
                 config.actions().forceDryRun());
     }
