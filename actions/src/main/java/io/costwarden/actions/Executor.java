@@ -1,8 +1,12 @@
 package io.costwarden.actions;
 
+import io.costwarden.actions.aws.AwsClients;
+import io.costwarden.actions.aws.Target;
 import io.costwarden.actions.aws.WireCapture;
 import io.costwarden.actions.ec2.Ec2Instances;
 import io.costwarden.actions.sagemaker.SageMakerNotebooks;
+import io.costwarden.actions.sagemaker.StudioApps;
+import io.costwarden.actions.sagemaker.TrainingJobs;
 import io.costwarden.model.ActionKind;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
@@ -12,6 +16,9 @@ import io.costwarden.model.ResourceKind;
 import io.costwarden.model.WireRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,26 +29,44 @@ import software.amazon.awssdk.core.exception.SdkException;
  * Carries out one action request and always returns its result: dry-run (the exact request that would
  * have been sent), succeeded, failed (with the AWS error code and request id) or skipped (with why).
  * Nothing here throws for an AWS problem; every outcome is recorded.
+ *
+ * <p>An enforced stop first describes the resource and sends the stop only if it still runs. A request
+ * executed again after a crash (AWS called, result not yet committed) therefore finds the resource
+ * stopping or stopped and sends nothing; so does a stop of a resource someone else already stopped.
  */
 public final class Executor {
     private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
     private static final WireRequest NOTHING_SENT = new WireRequest("", "", "", "", Map.of(), "");
+    /**
+     * All AWS calls of one action (its Describe and its stop, retries included) share this deadline. The
+     * actions role's transaction timeout is sized from it (see ActionsRole).
+     */
+    public static final Duration ACTION_TIMEOUT = AwsClients.API_CALL_TIMEOUT;
 
-    private final Ec2Instances ec2;
-    private final SageMakerNotebooks notebooks;
+    private final Map<ResourceKind, StopAdapter> stops = new EnumMap<>(ResourceKind.class);
     private final boolean forceDryRun;
     private final MeterRegistry meters;
     private final Clock clock;
 
     /**
+     * @param stops       one adapter per resource kind that can be stopped
      * @param forceDryRun when true no request is ever sent, whatever a policy's mode says (the demo runs this way)
      */
-    public Executor(Ec2Instances ec2, SageMakerNotebooks notebooks, boolean forceDryRun, MeterRegistry meters, Clock clock) {
-        this.ec2 = ec2;
-        this.notebooks = notebooks;
+    public Executor(List<StopAdapter> stops, boolean forceDryRun, MeterRegistry meters, Clock clock) {
+        for (StopAdapter s : stops) {
+            if (this.stops.put(s.kind(), s) != null) {
+                throw new IllegalArgumentException("two stop adapters for " + s.kind().word());
+            }
+        }
         this.forceDryRun = forceDryRun;
         this.meters = meters;
         this.clock = clock;
+    }
+
+    /** The executor with every adapter, on these clients. */
+    public static Executor over(AwsClients clients, boolean forceDryRun, MeterRegistry meters, Clock clock) {
+        return new Executor(List.of(new Ec2Instances(clients), new SageMakerNotebooks(clients), new StudioApps(clients),
+                new TrainingJobs(clients)), forceDryRun, meters, clock);
     }
 
     public ActionResult execute(ActionRequest r) {
@@ -54,8 +79,7 @@ public final class Executor {
 
     /** Whether this request would reach AWS: only these pass the guardrails (a dry-run touches nothing). */
     public boolean wouldSend(ActionRequest r) {
-        return r.action() == ActionKind.STOP && r.mode() == Mode.ENFORCE && !forceDryRun
-                && (r.kind() == ResourceKind.EC2_INSTANCE || r.kind() == ResourceKind.SAGEMAKER_NOTEBOOK);
+        return r.action() == ActionKind.STOP && r.mode() == Mode.ENFORCE && !forceDryRun && stops.containsKey(r.kind());
     }
 
     /** The result of a request a guardrail stopped: skipped, with the guardrail's code and reason. */
@@ -74,30 +98,69 @@ public final class Executor {
         if (r.mode() == Mode.NOTIFY) {
             return result(r, Outcome.SKIPPED, NOTHING_SENT, "", "policy mode is notify", "");
         }
-        if (r.kind() != ResourceKind.EC2_INSTANCE && r.kind() != ResourceKind.SAGEMAKER_NOTEBOOK) {
+        StopAdapter adapter = stops.get(r.kind());
+        if (adapter == null) {
             return result(r, Outcome.SKIPPED, NOTHING_SENT, "", "stop is not supported for " + r.kind().word() + " yet", "");
         }
         boolean dryRun = forceDryRun || r.mode() != Mode.ENFORCE;
+        Target target = Target.within(r.account(), r.region(), dryRun, ACTION_TIMEOUT);
         WireCapture.takeLast();
         try {
-            String awsRequestId = switch (r.kind()) {
-                case EC2_INSTANCE -> ec2.stop(r.region(), r.nativeId(), dryRun);
-                case SAGEMAKER_NOTEBOOK -> notebooks.stop(r.region(), r.nativeId(), dryRun);
-                default -> throw new IllegalStateException("no stop adapter for " + r.kind().word());
-            };
-            return result(r, Outcome.SUCCEEDED, sent(), "", "", awsRequestId);
+            if (dryRun) {
+                // The stop alone: a dry-run client has no credentials for the Describe, and reads nothing from AWS.
+                adapter.stop(target, r.nativeId());
+                throw new IllegalStateException("a dry-run client sent " + adapter.stopCall());
+            }
+            StopAdapter.State seen = adapter.describe(target, r.nativeId());
+            WireRequest described = sent();
+            if (seen.reached()) {
+                meters.counter("costwarden.actions.already.stopped", "kind", r.kind().word()).increment();
+                return result(r, Outcome.SUCCEEDED, described, "", "already " + seen.name() + " (" + adapter.describeCall()
+                        + "); " + adapter.stopCall() + " not sent", seen.awsRequestId());
+            }
+            String awsRequestId = adapter.stop(target, r.nativeId());
+            return result(r, Outcome.SUCCEEDED, sent(), "", adapter.describeCall() + " saw " + seen.name()
+                    + " (request id " + seen.awsRequestId() + "); " + adapter.stopCall() + " sent", awsRequestId);
         } catch (WireCapture.Captured captured) {
             return dryRun(r, captured);
-        } catch (AwsServiceException e) {
-            return result(r, Outcome.FAILED, sent(), e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode(),
-                    e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage(), e.requestId());
+        } catch (IllegalArgumentException e) {
+            // The native id cannot name such a resource (a malformed Studio app id): nothing could be sent.
+            return result(r, Outcome.SKIPPED, NOTHING_SENT, "", e.getMessage(), "");
         } catch (SdkException e) {
-            WireCapture.Captured captured = capturedCause(e);
+            WireCapture.Captured captured = cause(e, WireCapture.Captured.class);
             if (captured != null) {
                 return dryRun(r, captured);
             }
-            return result(r, Outcome.FAILED, sent(), "ClientError", e.getMessage(), "");
+            return failed(r, e);
         }
+    }
+
+    /**
+     * A call AWS refused, or that could not be made. The SDK has already retried what is worth retrying
+     * (throttling, 5xx, network); what arrives here is permanent or out of attempts, and is recorded, not
+     * retried. The message names the call that failed: the Describe, the stop, or (with nothing sent) the STS
+     * call that fetches the account's credentials.
+     */
+    private ActionResult failed(ActionRequest r, SdkException e) {
+        WireRequest wire = sent();
+        String attempts = e.numAttempts() != null && e.numAttempts() > 1 ? " (after " + e.numAttempts() + " attempts)" : "";
+        AwsServiceException aws = cause(e, AwsServiceException.class);
+        if (aws == null || aws.awsErrorDetails() == null) {
+            return result(r, Outcome.FAILED, wire, "ClientError", call(wire, "") + e.getMessage() + attempts,
+                    aws == null ? "" : aws.requestId());
+        }
+        var details = aws.awsErrorDetails();
+        String code = details.errorCode() == null || details.errorCode().isEmpty() ? "ClientError" : details.errorCode();
+        String message = details.errorMessage() == null ? aws.getMessage() : details.errorMessage();
+        return result(r, Outcome.FAILED, wire, code, call(wire, details.serviceName()) + message + attempts, aws.requestId());
+    }
+
+    /** Which call failed: the one last put on the wire, else (nothing sent, e.g. STS refused the role) the service. */
+    private static String call(WireRequest wire, String service) {
+        if (!wire.operation().isEmpty()) {
+            return wire.operation() + ": ";
+        }
+        return service == null || service.isEmpty() ? "" : service + ": ";
     }
 
     private ActionResult dryRun(ActionRequest r, WireCapture.Captured captured) {
@@ -110,10 +173,10 @@ public final class Executor {
         return WireCapture.takeLast().orElse(NOTHING_SENT);
     }
 
-    private static WireCapture.Captured capturedCause(Throwable e) {
+    private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof WireCapture.Captured c) {
-                return c;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;

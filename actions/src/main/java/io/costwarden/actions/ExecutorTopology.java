@@ -36,8 +36,10 @@ import org.apache.kafka.streams.state.Stores;
  * Actions are rare and slow (an AWS call each); one task is not the bottleneck, the limits are. The
  * kill switch is a global store of {@code costwarden.control.v1}, so every instance sees a pause.
  *
- * <p>Known gap, closed by the actions issue: a crash after the AWS call but before the commit replays
- * the request; reconciling with a Describe call before acting again is that issue's work.
+ * <p>A crash after the AWS call but before the commit executes the request again on restart: neither
+ * the ledger entry nor any marker written here is durable before that commit. What makes the repeat
+ * harmless is in the {@link Executor}: an enforced stop describes the resource first and sends nothing
+ * when it is already stopping or stopped.
  */
 public final class ExecutorTopology {
     public static final String LEDGER = "action-ledger";

@@ -1,18 +1,25 @@
 package io.costwarden.actions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.costwarden.actions.aws.AwsClients;
+import io.costwarden.actions.aws.Target;
+import io.costwarden.actions.aws.WireCapture;
 import io.costwarden.actions.ec2.Ec2Instances;
 import io.costwarden.actions.sagemaker.SageMakerNotebooks;
+import io.costwarden.actions.sagemaker.StudioApps;
+import io.costwarden.actions.sagemaker.TrainingJobs;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.Mode;
 import io.costwarden.model.Outcome;
 import io.costwarden.model.ResourceKind;
 import io.costwarden.model.Topics;
+import io.costwarden.model.WireRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -23,6 +30,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 
 /** Dry-run needs no AWS endpoint at all: the request is captured before it would be sent. */
@@ -36,8 +44,7 @@ class ExecutorTopologyTest {
     @BeforeEach
     void start() {
         clients = new AwsClients(Optional.empty(), AnonymousCredentialsProvider.create());
-        Executor executor = new Executor(new Ec2Instances(clients), new SageMakerNotebooks(clients), false, meters,
-                Clock.systemUTC());
+        Executor executor = Executor.over(clients, false, meters, Clock.systemUTC());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "executor-test");
         driver = new TopologyTestDriver(ExecutorTopology.build(executor, meters), props);
@@ -90,5 +97,55 @@ class ExecutorTopologyTest {
         assertThat(out).hasSize(1);
         assertThat(meters.counter("costwarden.actions.deduplicated").count()).isEqualTo(1.0);
         assertThat(meters.counter("costwarden.actions", "action", "stop", "outcome", "DRY_RUN").count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void dryRunRecordsTheExactDeleteAppRequest() {
+        ActionRequest r = Requests.stop(ResourceKind.SAGEMAKER_APP, "d-xtzjpfz2wdzp/ana-space/jupyterlab/default", Mode.DRY_RUN);
+        requests.pipeInput(r.resourceId(), r);
+
+        ActionResult result = results.readValue();
+        assertThat(result.outcome()).isEqualTo(Outcome.DRY_RUN);
+        assertThat(result.request().url()).isEqualTo("https://api.sagemaker.us-east-1.amazonaws.com/");
+        assertThat(result.request().headers()).containsEntry("X-Amz-Target", "SageMaker.DeleteApp");
+        assertThat(result.request().body()).isEqualTo(
+                "{\"DomainId\":\"d-xtzjpfz2wdzp\",\"SpaceName\":\"ana-space\",\"AppType\":\"JupyterLab\",\"AppName\":\"default\"}");
+    }
+
+    @Test
+    void dryRunRecordsTheExactStopTrainingJobRequest() {
+        ActionRequest r = Requests.stop(ResourceKind.SAGEMAKER_TRAINING_JOB, "llm-finetune-7", Mode.DRY_RUN);
+        requests.pipeInput(r.resourceId(), r);
+
+        ActionResult result = results.readValue();
+        assertThat(result.outcome()).isEqualTo(Outcome.DRY_RUN);
+        assertThat(result.request().headers()).containsEntry("X-Amz-Target", "SageMaker.StopTrainingJob");
+        assertThat(result.request().body()).isEqualTo("{\"TrainingJobName\":\"llm-finetune-7\"}");
+    }
+
+    /** Each call an adapter can make, on a dry-run target: what it would put on the wire, and nothing sent. */
+    @Test
+    void dryRunCapturesEveryAdapterCallExactly() {
+        Target dry = Target.within(Requests.ACCOUNT, Requests.REGION, true, Duration.ofSeconds(20));
+        Ec2Instances ec2 = new Ec2Instances(clients);
+        SageMakerNotebooks notebooks = new SageMakerNotebooks(clients);
+        StudioApps apps = new StudioApps(clients);
+        TrainingJobs jobs = new TrainingJobs(clients);
+        String app = "d-1/ana/rstudioserverpro/default";
+        String appBody = "{\"DomainId\":\"d-1\",\"UserProfileName\":\"ana\",\"AppType\":\"RStudioServerPro\",\"AppName\":\"default\"}";
+
+        assertThat(captured(() -> ec2.stop(dry, "i-1", true)).body())
+                .isEqualTo("Action=StopInstances&Version=2016-11-15&InstanceId.1=i-1&Hibernate=true");
+        assertThat(captured(() -> ec2.describe(dry, "i-1")).body())
+                .isEqualTo("Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-1");
+        assertThat(captured(() -> notebooks.describe(dry, "Ana-GPU")).body()).isEqualTo("{\"NotebookInstanceName\":\"Ana-GPU\"}");
+        assertThat(captured(() -> apps.describe(dry, app)).body()).isEqualTo(appBody);
+        assertThat(captured(() -> apps.stop(dry, app)).body()).isEqualTo(appBody);
+        assertThat(captured(() -> jobs.describe(dry, "llm-finetune-7")).headers())
+                .containsEntry("X-Amz-Target", "SageMaker.DescribeTrainingJob");
+    }
+
+    private static WireRequest captured(Executable call) {
+        return assertThrows(WireCapture.Captured.class, call).request();
     }
 }

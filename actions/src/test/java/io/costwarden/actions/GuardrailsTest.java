@@ -1,6 +1,7 @@
 package io.costwarden.actions;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -8,9 +9,8 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import io.costwarden.actions.aws.AwsClients;
-import io.costwarden.actions.ec2.Ec2Instances;
-import io.costwarden.actions.sagemaker.SageMakerNotebooks;
 import io.costwarden.model.ActionKind;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
@@ -54,6 +54,13 @@ class GuardrailsTest {
     static final String OK = """
             <StopInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
               <requestId>req-1</requestId><instancesSet/></StopInstancesResponse>""";
+    static final String RUNNING = """
+            <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+              <requestId>req-0</requestId><reservationSet><item><instancesSet><item><instanceId>i-x</instanceId>
+              <instanceState><code>16</code><name>running</name></instanceState></item></instancesSet></item></reservationSet>
+            </DescribeInstancesResponse>""";
+    /** Only the stops count: every enforced stop is preceded by a DescribeInstances. */
+    static final RequestPatternBuilder STOPS = postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=StopInstances&"));
 
     private WireMockServer aws;
     private AwsClients clients;
@@ -66,14 +73,16 @@ class GuardrailsTest {
     void aws() {
         aws = new WireMockServer(options().dynamicPort());
         aws.start();
-        aws.stubFor(post("/").willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody(OK)));
+        aws.stubFor(post("/").withRequestBody(containing("Action=StopInstances&"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody(OK)));
+        aws.stubFor(post("/").withRequestBody(containing("Action=DescribeInstances&"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody(RUNNING)));
         clients = new AwsClients(Optional.of(URI.create("http://localhost:" + aws.port())),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")));
     }
 
     void start(Guardrails guardrails) {
-        Executor executor = new Executor(new Ec2Instances(clients), new SageMakerNotebooks(clients), false,
-                new SimpleMeterRegistry(), Clock.systemUTC());
+        Executor executor = Executor.over(clients, false, new SimpleMeterRegistry(), Clock.systemUTC());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "guardrails-test");
         driver = new TopologyTestDriver(ExecutorTopology.build(executor, guardrails, new SimpleMeterRegistry()), props, T0);
@@ -121,7 +130,7 @@ class GuardrailsTest {
         assertThat(results.isEmpty()).as("a blocked action is recorded once and not retried").isTrue();
         send(stop("p", "123456789012", "i-2"));
         assertThat(results.readValue().outcome()).isEqualTo(Outcome.SUCCEEDED);
-        aws.verify(1, postRequestedFor(urlEqualTo("/")));
+        aws.verify(1, STOPS);
     }
 
     @Test
@@ -183,7 +192,7 @@ class GuardrailsTest {
             }
         }
         assertThat(results.isEmpty()).isTrue();
-        aws.verify(sentAt.size(), postRequestedFor(urlEqualTo("/")));
+        aws.verify(sentAt.size(), STOPS);
         for (int i = 0; i < sentAt.size(); i++) {
             Instant end = sentAt.get(i);
             Instant start = end.minus(window);

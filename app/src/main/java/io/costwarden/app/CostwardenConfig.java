@@ -14,8 +14,8 @@ import java.util.OptionalInt;
 @ConfigMapping(prefix = "costwarden")
 public interface CostwardenConfig {
 
-    /** Which roles this process runs: any of ingest, streams, actions; or none (command-line tools). */
-    @WithDefault("ingest,streams,actions")
+    /** Which roles this process runs: any of ingest, streams, actions, alerts; or none (command-line tools). */
+    @WithDefault("ingest,streams,actions,alerts")
     List<String> roles();
 
     /** Where local state lives: the embedded broker's log, Kafka Streams state. */
@@ -39,6 +39,8 @@ public interface CostwardenConfig {
     Spend spend();
 
     Catalog catalog();
+
+    Alerts alerts();
 
     interface Topics {
         /** Partitions of each topic Costwarden creates; the ceiling on streams and actions parallelism. */
@@ -99,6 +101,20 @@ public interface CostwardenConfig {
         Optional<java.util.List<String>> allowedAccounts();
 
         Limits limits();
+
+        AssumeRole assumeRole();
+
+        /**
+         * Cross-account access: in every account other than the one Costwarden's own credentials belong to,
+         * calls are signed with credentials from STS AssumeRole of arn:aws:iam::ACCOUNT:role/NAME.
+         */
+        interface AssumeRole {
+            /** The role's name, the same in every account; unset: the own credentials are used for every account. */
+            Optional<String> name();
+
+            /** The external id the role's trust policy requires; unset: none is sent. Used only with a name. */
+            Optional<String> externalId();
+        }
 
         /** Blast-radius limits on enforced actions, counted over the whole deployment. */
         interface Limits {
@@ -255,5 +271,88 @@ public interface CostwardenConfig {
          * its rows replace the bundled rows of the same type and region. Unset, the bundled catalog alone.
          */
         Optional<Path> file();
+    }
+
+    /** Alert webhooks (docs/webhooks.md): Slack, PagerDuty and signed JSON, run by the alerts role. */
+    interface Alerts {
+        /** Consumer group of the alerts role; offsets are committed after delivery. */
+        @WithDefault("costwarden-alerts")
+        String groupId();
+
+        /** The channels, by the name policies use in {@code notify}. None configured: the role sends nothing. */
+        Map<String, Channel> channels();
+
+        /** The channel that hears alerts no policy channel and no owner route claims; unset, such alerts go nowhere. */
+        Optional<String> defaultChannel();
+
+        /**
+         * Tag keys naming a resource's owner: the first present is shown in messages; their values, in this
+         * order, are looked up in owner-routes (or read as a Slack #channel or @user), the first that routes wins.
+         */
+        @WithDefault("owner,costwarden:notify")
+        List<String> ownerTags();
+
+        /** Owner tag value (or a group finding's group, e.g. team=ml-research) to the channel that hears it. */
+        Map<String, String> ownerRoutes();
+
+        /** A Slack channel through which owner tag values {@code #channel} and {@code @user} are sent there. */
+        Optional<String> ownerSlack();
+
+        /** Where people reach the API, for links in messages. */
+        @WithDefault("http://127.0.0.1:8080")
+        URI apiBaseUrl();
+
+        /** Attempts per message, the first included; then the message is dead-lettered. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** Wait before the first retry; doubled for each next one, jittered. */
+        @WithDefault("PT1S")
+        Duration initialBackoff();
+
+        /** The longest wait between attempts; a Retry-After asking for more dead-letters the message instead. */
+        @WithDefault("PT30S")
+        Duration maxBackoff();
+
+        /** One attempt's limit. */
+        @WithDefault("PT10S")
+        Duration requestTimeout();
+
+        /** How long a channel that used up its attempts is not tried (its messages are dead-lettered). */
+        @WithDefault("PT1M")
+        Duration downPause();
+
+        /** How long an action result waits for its finding to be read before it is sent with what it knows. */
+        @WithDefault("PT30S")
+        Duration resultWait();
+
+        /** Alerts about state changes older than this are not sent (catching up after an outage, a first start). */
+        @WithDefault("PT1H")
+        Duration maxAge();
+    }
+
+    interface Channel {
+        /** {@code slack}, {@code pagerduty} or {@code webhook}. */
+        String type();
+
+        /** The Slack incoming webhook URL, or the webhook receiver's; for PagerDuty, unset means https://events.pagerduty.com/v2/enqueue. */
+        Optional<URI> url();
+
+        /** The webhook's HMAC-SHA256 secret (at least 16 characters). */
+        Optional<String> secret();
+
+        /** The PagerDuty Events API v2 integration key. */
+        Optional<String> routingKey();
+
+        /** Messages a minute this channel may send on average. */
+        @WithDefault("20")
+        int ratePerMinute();
+
+        /** Messages it may send at once. */
+        @WithDefault("10")
+        int burst();
+
+        /** Alert kinds it hears; unset, every kind its type sends. */
+        Optional<List<String>> events();
     }
 }

@@ -9,11 +9,10 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import io.costwarden.actions.Executor;
 import io.costwarden.actions.ExecutorTopology;
 import io.costwarden.actions.aws.AwsClients;
-import io.costwarden.actions.ec2.Ec2Instances;
-import io.costwarden.actions.sagemaker.SageMakerNotebooks;
 import io.costwarden.app.kafka.EmbeddedKafka;
 import io.costwarden.model.ActionKind;
 import io.costwarden.model.ActionRequest;
@@ -70,9 +69,16 @@ class ExecutorRestartTest {
         }
         aws = new WireMockServer(options().dynamicPort());
         aws.start();
-        aws.stubFor(post("/").willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody(
+        aws.stubFor(post("/").withRequestBody(containing("Action=StopInstances&")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/xml").withBody(
                 "<StopInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r-1</requestId>"
                         + "<instancesSet/></StopInstancesResponse>")));
+        // Every enforced stop describes the instance first; it runs, so the stop is sent.
+        aws.stubFor(post("/").withRequestBody(containing("Action=DescribeInstances&")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/xml").withBody(
+                "<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r-0</requestId>"
+                        + "<reservationSet><item><instancesSet><item><instanceState><code>16</code><name>running</name>"
+                        + "</instanceState></item></instancesSet></item></reservationSet></DescribeInstancesResponse>")));
     }
 
     @AfterAll
@@ -88,8 +94,7 @@ class ExecutorRestartTest {
 
         try (Running executor = new Running(state)) {
             send(first);
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    aws.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("i-0000000000000000a"))));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> aws.verify(1, stopOf("i-0000000000000000a")));
         }
         deleteRecursively(state);
 
@@ -98,10 +103,16 @@ class ExecutorRestartTest {
             send(first);
             send(sentinel);
             // The sentinel comes after the duplicate in the same partition: once it is stopped, the duplicate was seen.
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    aws.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("i-0000000000000000b"))));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> aws.verify(1, stopOf("i-0000000000000000b")));
         }
-        aws.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("i-0000000000000000a")));
+        aws.verify(1, stopOf("i-0000000000000000a"));
+        aws.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=DescribeInstances&"))
+                .withRequestBody(containing("i-0000000000000000a")));
+    }
+
+    static RequestPatternBuilder stopOf(String instanceId) {
+        return postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=StopInstances&"))
+                .withRequestBody(containing(instanceId));
     }
 
     static ActionRequest enforceStop(String instanceId) {
@@ -129,8 +140,7 @@ class ExecutorRestartTest {
             clients = new AwsClients(Optional.of(URI.create("http://localhost:" + aws.port())),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")));
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            Executor executor = new Executor(new Ec2Instances(clients), new SageMakerNotebooks(clients), false, meters,
-                    Clock.systemUTC());
+            Executor executor = Executor.over(clients, false, meters, Clock.systemUTC());
             Properties p = new Properties();
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, "restart-test");
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

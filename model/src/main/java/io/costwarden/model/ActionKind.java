@@ -11,8 +11,10 @@ import java.util.Set;
  * with a kind it cannot act on, so no finding ever asks for something that would only be skipped.
  */
 public enum ActionKind implements PolicyWord {
-    STOP("stop", "EC2 StopInstances; SageMaker StopNotebookInstance",
-            Set.of(ResourceKind.EC2_INSTANCE, ResourceKind.SAGEMAKER_NOTEBOOK)),
+    STOP("stop", "EC2 StopInstances; SageMaker StopNotebookInstance; Studio DeleteApp (user files survive);"
+            + " StopTrainingJob. Enforce describes the resource first and leaves one already stopping or stopped alone",
+            Set.of(ResourceKind.EC2_INSTANCE, ResourceKind.SAGEMAKER_NOTEBOOK, ResourceKind.SAGEMAKER_APP,
+                    ResourceKind.SAGEMAKER_TRAINING_JOB)),
     NOTIFY("notify", "a finding (and its alerts) only", Set.of(ResourceKind.values()));
 
     private final String word;

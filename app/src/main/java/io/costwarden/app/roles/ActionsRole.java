@@ -4,8 +4,6 @@ import io.costwarden.actions.Executor;
 import io.costwarden.actions.ExecutorTopology;
 import io.costwarden.actions.Guardrails;
 import io.costwarden.actions.aws.AwsClients;
-import io.costwarden.actions.ec2.Ec2Instances;
-import io.costwarden.actions.sagemaker.SageMakerNotebooks;
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.kafka.KafkaCluster;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,21 +43,24 @@ public class ActionsRole {
         if (!Role.parse(config.roles()).contains(Role.ACTIONS)) {
             return;
         }
-        clients = AwsClients.withDefaultCredentials(config.actions().awsEndpointOverride());
-        Executor executor = new Executor(new Ec2Instances(clients), new SageMakerNotebooks(clients),
-                config.actions().forceDryRun(), meters, Clock.systemUTC());
+        var role = config.actions().assumeRole();
+        clients = AwsClients.withDefaultCredentials(config.actions().awsEndpointOverride(),
+                role.name().map(name -> new AwsClients.AssumeRole(name, role.externalId().orElse(""))));
+        Executor executor = Executor.over(clients, config.actions().forceDryRun(), meters, Clock.systemUTC());
         Properties props = StreamsSettings.of(kafka, config, config.actions().applicationId());
         // AWS calls run inside the exactly-once transaction: few requests per transaction, and a transaction
-        // timeout above their combined worst case (5 x 20 s), so slow calls cannot abort work already done.
+        // timeout above their combined worst case, so slow calls cannot abort work already done. One action is
+        // its Describe and its stop within Executor.ACTION_TIMEOUT (20 s), plus at most two STS calls of
+        // AwsClients.STS_CALL_TIMEOUT (5 s) when it needs fresh credentials: 30 s, 5 x 30 s = 150 s.
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5);
-        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 180_000);
         DeadLetterHandler.countWith(meters);
         var a = config.actions();
         Guardrails guardrails = new Guardrails(a.paused(), java.util.Set.copyOf(a.allowedAccounts().orElse(java.util.List.of())),
                 a.limits().perPolicy(), a.limits().global(), a.limits().window());
         running = new RunningStreams("actions", ExecutorTopology.build(executor, guardrails, meters), props, meters);
-        LOG.infof("actions role started (application.id %s, force-dry-run %s)", config.actions().applicationId(),
-                config.actions().forceDryRun());
+        LOG.infof("actions role started (application.id %s, force-dry-run %s, assume-role %s)",
+                config.actions().applicationId(), config.actions().forceDryRun(), role.name().orElse("none"));
     }
 
     void stop(@Observes @Priority(10) ShutdownEvent event) {

@@ -7,7 +7,9 @@ import java.util.Set;
 
 /** The parts of Costwarden one process can run; a cluster runs them as separate workloads. */
 public enum Role {
-    INGEST, STREAMS, ACTIONS;
+    INGEST, STREAMS, ACTIONS,
+    /** Alert webhooks: needs outbound HTTPS to Slack, PagerDuty and receivers, and no AWS rights. */
+    ALERTS;
 
     /** Parses {@code costwarden.roles}; {@code none} alone means a command-line tool that runs no role. */
     public static Set<Role> parse(List<String> words) {
@@ -21,7 +23,7 @@ public enum Role {
                 roles.add(Role.valueOf(word.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("costwarden.roles: unknown role '" + w
-                        + "'; use any of ingest, streams, actions, or none");
+                        + "'; use any of ingest, streams, actions, alerts, or none");
             }
         }
         return roles;

@@ -1,0 +1,134 @@
+package io.costwarden.actions.sagemaker;
+
+import io.costwarden.actions.StopAdapter;
+import io.costwarden.actions.aws.AwsClients;
+import io.costwarden.actions.aws.Target;
+import io.costwarden.model.ResourceKind;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.sagemaker.model.AppStatus;
+import software.amazon.awssdk.services.sagemaker.model.AppType;
+import software.amazon.awssdk.services.sagemaker.model.DeleteAppRequest;
+import software.amazon.awssdk.services.sagemaker.model.DescribeAppRequest;
+import software.amazon.awssdk.services.sagemaker.model.DescribeAppResponse;
+
+/**
+ * SageMaker Studio apps, stopped the way Studio stops them: DeleteApp. The app's compute goes away; the
+ * user's files stay on the user profile's or space's storage, and the app can be created again.
+ */
+public final class StudioApps implements StopAdapter {
+    /** Deleted or on the way there. An app that Failed still holds nothing, but DeleteApp is how it is cleared. */
+    private static final Set<AppStatus> GONE = EnumSet.of(AppStatus.DELETING, AppStatus.DELETED);
+    private static final String NOT_FOUND = "ResourceNotFound";
+
+    private final AwsClients clients;
+
+    public StudioApps(AwsClients clients) {
+        this.clients = clients;
+    }
+
+    /** Whether the app's owner in the id is a user profile or a space: the API names them in different fields. */
+    public enum Owner {
+        USER_PROFILE, SPACE;
+
+        Owner other() {
+            return this == USER_PROFILE ? SPACE : USER_PROFILE;
+        }
+    }
+
+    /**
+     * A Studio app as the inventory names it: {@code domain/user-profile-or-space/app-type/app-name}, with the
+     * app type lower-cased (CloudTrail's CreateApp and DeleteApp build it so).
+     *
+     * @param type the API's AppType, found again from the lower-cased word
+     */
+    public record AppId(String domain, String owner, AppType type, String name) {
+
+        public static AppId parse(String nativeId) {
+            String[] parts = nativeId.split("/", -1);
+            if (parts.length != 4 || List.of(parts).stream().anyMatch(String::isEmpty)) {
+                throw new IllegalArgumentException("a Studio app id is domain/user-profile-or-space/app-type/app-name, was '"
+                        + nativeId + "'");
+            }
+            AppType type = AppType.knownValues().stream()
+                    .filter(t -> t.toString().toLowerCase(Locale.ROOT).equals(parts[2].toLowerCase(Locale.ROOT)))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown Studio app type '" + parts[2] + "' in '"
+                            + nativeId + "' (known: " + AppType.knownValues() + ")"));
+            return new AppId(parts[0], parts[1], type, parts[3]);
+        }
+
+        /**
+         * Where the owner name goes. JupyterLab and Code Editor apps always run in a space (private or shared)
+         * in today's Studio; every other type (Studio Classic's JupyterServer and KernelGateway, RStudio,
+         * Canvas, TensorBoard, ...) belongs to a user profile. The one exception, a Studio Classic shared
+         * space's JupyterServer or KernelGateway, is found on a second try with the other field.
+         */
+        public Owner likelyOwner() {
+            return type == AppType.JUPYTER_LAB || type == AppType.CODE_EDITOR ? Owner.SPACE : Owner.USER_PROFILE;
+        }
+    }
+
+    @Override
+    public ResourceKind kind() {
+        return ResourceKind.SAGEMAKER_APP;
+    }
+
+    @Override
+    public String describeCall() {
+        return "DescribeApp";
+    }
+
+    @Override
+    public String stopCall() {
+        return "DeleteApp";
+    }
+
+    @Override
+    public State describe(Target target, String nativeId) {
+        AppId app = AppId.parse(nativeId);
+        DescribeAppResponse response = eitherOwner(app, owner -> clients.sageMaker(target.account(), target.region(),
+                target.dryRun()).describeApp(owned(DescribeAppRequest.builder(), app, owner)
+                .domainId(app.domain()).appType(app.type()).appName(app.name())
+                .overrideConfiguration(target.timeLeft()).build()));
+        return new State(response.statusAsString(), GONE.contains(response.status()), response.responseMetadata().requestId());
+    }
+
+    /** DeleteApp; returns the AWS request id. */
+    @Override
+    public String stop(Target target, String nativeId) {
+        AppId app = AppId.parse(nativeId);
+        return eitherOwner(app, owner -> clients.sageMaker(target.account(), target.region(), target.dryRun())
+                .deleteApp(owned(DeleteAppRequest.builder(), app, owner)
+                        .domainId(app.domain()).appType(app.type()).appName(app.name())
+                        .overrideConfiguration(target.timeLeft()).build()))
+                .responseMetadata().requestId();
+    }
+
+    /**
+     * The call with the likely owner field, and again with the other one when AWS answers ResourceNotFound:
+     * the id does not say which it is, and a not-found call changed nothing, so the second try is safe.
+     */
+    private static <T> T eitherOwner(AppId app, Function<Owner, T> call) {
+        try {
+            return call.apply(app.likelyOwner());
+        } catch (AwsServiceException e) {
+            if (e.awsErrorDetails() == null || !NOT_FOUND.equals(e.awsErrorDetails().errorCode())) {
+                throw e;
+            }
+            return call.apply(app.likelyOwner().other());
+        }
+    }
+
+    private static DescribeAppRequest.Builder owned(DescribeAppRequest.Builder b, AppId app, Owner owner) {
+        return owner == Owner.SPACE ? b.spaceName(app.owner()) : b.userProfileName(app.owner());
+    }
+
+    private static DeleteAppRequest.Builder owned(DeleteAppRequest.Builder b, AppId app, Owner owner) {
+        return owner == Owner.SPACE ? b.spaceName(app.owner()) : b.userProfileName(app.owner());
+    }
+}
