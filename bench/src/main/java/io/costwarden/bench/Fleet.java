@@ -16,14 +16,17 @@ import java.util.Random;
 /**
  * The EC2 fleet the idle benchmark simulates, one datapoint per signal per data minute.
  *
- * <p>Watched instances (a quarter with one GPU, reporting CPU and GPU; the rest CPU only) are quiet
- * except for a burst of CPU every {@link #ACTIVE_EVERY} minutes, staggered across instances, so their
- * quiet runs never reach the policy's 60 minutes: every sample takes the detector's full path (state
+ * <p>Watched instances (every gpu-every-th, a quarter by default, with one GPU, reporting CPU and GPU; the
+ * rest CPU only) are quiet except for a burst of CPU every {@link #ACTIVE_EVERY} minutes, staggered across
+ * instances, so their quiet runs never reach the policy's 60 minutes: every sample takes the detector's full path (state
  * read, thresholds, the completion check, state write) and none opens a finding.
  *
  * <p>Probe instances exist for the latency run: each is launched at its own data minute, reports quiet
  * CPU every minute after it, and its 60th quiet minute completes the idle condition. They are CPU-only
  * instance types, so that one sample (not a CPU and a GPU sample in either order) is the one that completes it.
+ * Warm-up probes, launched in the hour before the latency run, complete during its first hour: the first
+ * findings a process ever opens and cancels pay for class loading, Jackson building the Finding serializer
+ * and the JIT recompiling the hot path, which a long-running process has behind it, so they are not measured.
  */
 final class Fleet {
     static final String ACCOUNT = "123456789012";
@@ -43,8 +46,11 @@ final class Fleet {
                     gpu-below: 10
             """;
 
-    /** One sample to produce; {@code completes} when it is the one that completes a probe's idle condition. */
-    record Sample(MetricSample sample, boolean completes) {
+    /**
+     * One sample to produce; {@code completes} when it is the one that completes a probe's idle condition, and
+     * {@code measured} when that probe's latency counts (it is not a warm-up probe).
+     */
+    record Sample(MetricSample sample, boolean completes, boolean measured) {
     }
 
     private final Instant t0;
@@ -108,11 +114,28 @@ final class Fleet {
         return out;
     }
 
-    /** The probes' launches, each at its own data minute of the latency run. */
+    /** The probes' launches, each at its own data minute of the latency run, and the warm-up probes'. */
     List<ResourceEvent> probeLaunches() {
         List<ResourceEvent> out = new ArrayList<>();
         for (int j = 0; j < probes; j++) {
             out.add(launch(probeId(j), "m5.large", 0, at(launchMinute(j))));
+        }
+        for (int w = 0; w < warmUpProbes(); w++) {
+            out.add(launch(warmUpId(w), "m5.large", 0, at(warmUpLaunchMinute(w))));
+        }
+        return out;
+    }
+
+    /** One per minute of the latency run's first hour but the last, so they are all done before the measured ones begin. */
+    int warmUpProbes() {
+        return probes == 0 ? 0 : IDLE_MINUTES - 1;
+    }
+
+    /** The ARNs of the warm-up probes, whose findings are expected but not measured. */
+    List<String> warmUpArns() {
+        List<String> out = new ArrayList<>();
+        for (int w = 0; w < warmUpProbes(); w++) {
+            out.add(ResourceKind.EC2_INSTANCE.arn(REGION, ACCOUNT, warmUpId(w)));
         }
         return out;
     }
@@ -138,11 +161,18 @@ final class Fleet {
      */
     List<Sample> liveMinute(int m) {
         List<Sample> out = new ArrayList<>();
-        watchedMinute(m).forEach(s -> out.add(new Sample(s, false)));
+        watchedMinute(m).forEach(s -> out.add(new Sample(s, false, false)));
         for (int j = 0; j < probes; j++) {
             int launched = launchMinute(j);
             if (m > launched && m <= launched + IDLE_MINUTES) {
-                out.add(new Sample(cpu(probeId(j), at(m), quietCpu(j, m)), m == launched + IDLE_MINUTES));
+                out.add(new Sample(cpu(probeId(j), at(m), quietCpu(j, m)), m == launched + IDLE_MINUTES, true));
+            }
+        }
+        // Warm-up probes report from the first minute of the run: their quiet hour began before it, with their launch.
+        for (int w = 0; w < warmUpProbes(); w++) {
+            int completes = warmUpLaunchMinute(w) + IDLE_MINUTES;
+            if (m > liveStartMinute && m <= completes) {
+                out.add(new Sample(cpu(warmUpId(w), at(m), quietCpu(w, m)), m == completes, false));
             }
         }
         Collections.shuffle(out, new Random(m));
@@ -151,6 +181,11 @@ final class Fleet {
 
     private int launchMinute(int probe) {
         return liveStartMinute + probe / probesPerMinute;
+    }
+
+    /** Warm-up probe {@code w} completes at data minute liveStartMinute + 1 + w. */
+    private int warmUpLaunchMinute(int w) {
+        return liveStartMinute + 1 + w - IDLE_MINUTES;
     }
 
     private Instant at(int minute) {
@@ -162,13 +197,17 @@ final class Fleet {
         return ResourceKind.EC2_INSTANCE.arn(REGION, ACCOUNT, watchedId(i));
     }
 
-    /** Distinct, EC2-shaped ids (i- and 17 hex digits): watched from 0x1..., probes from 0x2... */
+    /** Distinct, EC2-shaped ids (i- and 17 hex digits): watched from 0x1..., probes from 0x2..., warm-up probes from 0x3... */
     private static String watchedId(int i) {
         return String.format("i-1%016x", 0x5eed0000L + i);
     }
 
     private static String probeId(int j) {
         return String.format("i-2%016x", 0x5eed0000L + j);
+    }
+
+    private static String warmUpId(int w) {
+        return String.format("i-3%016x", 0x5eed0000L + w);
     }
 
     /** Below the policy's 5% and never the same from minute to minute, as idle hosts report. */

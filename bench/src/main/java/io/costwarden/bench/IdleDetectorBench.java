@@ -18,6 +18,9 @@ import io.costwarden.streams.inventory.InventoryTopology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,10 +60,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 
@@ -74,7 +80,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * options and figures in docs/benchmarks.md.
  */
 public final class IdleDetectorBench {
-    /** The streams role's default; its application id matters only for the group whose offsets we read. */
+    /** The benchmark's own consumer group, whose committed offsets say how far Kafka Streams has got. */
     static final String APPLICATION_ID = "costwarden-bench-streams";
 
     record Options(int watched, int gpuEvery, int minutes, int partitions, int threads, int completions, int liveMinutes,
@@ -129,8 +135,8 @@ public final class IdleDetectorBench {
         long started = System.nanoTime();
         try (SingleNodeBroker broker = SingleNodeBroker.start(o.partitions())) {
             IdleDetectorBench bench = new IdleDetectorBench(o, broker.bootstrapServers(), stateDir, policies);
-            bench.line("broker up in %.1f s (Apache Kafka 4.1.2, single-node KRaft in this JVM, %d partitions per topic)",
-                    seconds(System.nanoTime() - started), o.partitions());
+            bench.line("broker up in %.1f s (Apache Kafka %s, single-node KRaft in this JVM, %d partitions per topic)",
+                    seconds(System.nanoTime() - started), AppInfoParser.getVersion(), o.partitions());
             bench.run();
             // Before the broker stops: they would otherwise retry their connection until they time out.
             DeadLetterHandler.closeAll();
@@ -158,7 +164,12 @@ public final class IdleDetectorBench {
             createTopics(admin);
             long samples = preProduce(fleet);
 
+            // Each consumer reads the topic twice: the first pass also warms up its code (JIT), the second is the
+            // one compared, as Kafka Streams' run is long enough for its own warm-up to be a small part of it.
+            consumerRate("raw bytes, first pass", new ByteArrayDeserializer(), new ByteArrayDeserializer(), samples);
             double raw = consumerRate("raw bytes", new ByteArrayDeserializer(), new ByteArrayDeserializer(), samples);
+            consumerRate("JSON MetricSample, first pass", Topics.METRICS.keySerde().deserializer(),
+                    Topics.METRICS.valueSerde().deserializer(), samples);
             double json = consumerRate("JSON MetricSample", Topics.METRICS.keySerde().deserializer(),
                     Topics.METRICS.valueSerde().deserializer(), samples);
 
@@ -168,6 +179,10 @@ public final class IdleDetectorBench {
                         QueryableStoreTypes.<String, IdleState>keyValueStore())).get(fleet.watchedArn(0));
                 line("idle state of a watched GPU instance: %d bytes of JSON, read and written back for each of its samples",
                         JsonSerde.of(IdleState.class).serializer().serialize(IdleTopology.STORE, state).length);
+                // End offsets: under exactly-once they would count commit markers too, so only zero is exact, and
+                // zero is what both must be: no watched instance stays quiet for an hour, and every sample is valid.
+                line("after (b): findings topic end offsets %d, dead-letter topic end offsets %d (both must be 0)",
+                        endOffset(admin, Topics.FINDINGS.name()), endOffset(admin, Topics.DLQ.name()));
                 line("ratio: Kafka Streams / KafkaConsumer = %.2f of the JSON consumer, %.2f of the raw consumer",
                         streamsRate / json, streamsRate / raw);
                 double rate = options.rate() > 0 ? options.rate() : streamsRate / 2;
@@ -178,7 +193,7 @@ public final class IdleDetectorBench {
     }
 
     /** Inventory, idle detector and decision step: the idle path of CostwardenTopology, without the other detectors. */
-    private org.apache.kafka.streams.Topology topology() {
+    private Topology topology() {
         StreamsBuilder builder = new StreamsBuilder();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         KStream<String, ResourceChange> changes = InventoryTopology.build(builder);
@@ -270,8 +285,9 @@ public final class IdleDetectorBench {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         long count = 0;
         long bytes = 0;
-        long cpu0 = cpuNanos();
+        CpuUse cpu = CpuUse.now();
         long start = System.nanoTime();
+        long elapsed;
         try (KafkaConsumer<?, ?> consumer = new KafkaConsumer<>(p, keys, values)) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.METRICS.name()).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
@@ -290,11 +306,11 @@ public final class IdleDetectorBench {
                     throw new IllegalStateException("consumer stalled at " + count + " of " + expected + " records");
                 }
             }
+            elapsed = System.nanoTime() - start;
         }
-        long elapsed = System.nanoTime() - start;
         double rate = count / seconds(elapsed);
-        line("(a) KafkaConsumer, %s: %,d records in %.1f s = %,.0f records/s (%.1f MB/s of values), process CPU %.0f%%",
-                label, count, seconds(elapsed), rate, bytes / seconds(elapsed) / 1e6, cpuShare(cpu0, elapsed));
+        line("(a) KafkaConsumer, %s: %,d records in %.1f s = %,.0f records/s (%.1f MB/s of values); %s",
+                label, count, seconds(elapsed), rate, bytes / seconds(elapsed) / 1e6, cpu.since());
         return rate;
     }
 
@@ -310,21 +326,71 @@ public final class IdleDetectorBench {
                 runningAt.compareAndSet(0, System.nanoTime());
             }
         });
-        long cpu0 = cpuNanos();
+        CpuUse cpu = CpuUse.now();
+        Map<Long, Long> threads0 = threadCpu();
         long start = System.nanoTime();
         streams.start();
         awaitCaughtUp(admin, Duration.ofSeconds(60), true);
         long done = System.nanoTime();
         long elapsed = done - start;
         double rate = samples / seconds(elapsed);
+        long streamThreads = streamThreadCpu(threads0);
         StreamsConfig config = new StreamsConfig(streamsSettings());
         line("(b) Kafka Streams, inventory + idle + decisions, exactly_once_v2, %d stream thread(s), commit.interval.ms %d, "
                         + "statestore.cache.max.bytes %d: %,d samples in %.1f s = %,.0f records/s from start() "
-                        + "(%,.0f records/s from RUNNING, %.1f s after start()), process CPU %.0f%%",
+                        + "(%,.0f records/s from RUNNING, %.1f s after start()); %s",
                 options.threads(), config.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG), config.getLong(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG),
                 samples, seconds(elapsed), rate, samples / seconds(done - runningAt.get()),
-                seconds(runningAt.get() - start), cpuShare(cpu0, elapsed));
+                seconds(runningAt.get() - start), cpu.since());
+        // Whether the stream thread was busy all along (then its own work bounds the rate) or waited for a CPU
+        // or for the broker; the rest of the process is the broker, the other clients, the JIT and the GC.
+        line("CPU during (b): stream thread(s) %.2f of one core, the rest of the process %.2f of one core (of %d)",
+                streamThreads / (double) elapsed, (cpuNanos() - cpu.processNanos() - streamThreads) / (double) elapsed,
+                Runtime.getRuntime().availableProcessors());
+        // Kafka Streams' own account (KIP-761) of the time its thread waited for Kafka; time neither on a CPU nor
+        // blocked is time the thread was ready to run but both cores were busy with the broker, the JIT and the GC.
+        double blocked = metric(streams, "stream-thread-metrics", "blocked-time-ns-total");
+        line("stream thread(s) blocked on Kafka %.0f%% of (b): transaction commits %.1f s, producer flushes %.1f s "
+                        + "(%,.0f commits, %.1f ms each on average)",
+                100 * blocked / elapsed / options.threads(), metric(streams, "producer-metrics", "txn-commit-time-ns-total") / 1e9,
+                metric(streams, "producer-metrics", "flush-time-ns-total") / 1e9,
+                metric(streams, "stream-thread-metrics", "commit-total"),
+                metric(streams, "stream-thread-metrics", "commit-latency-avg"));
         return rate;
+    }
+
+    /** A Kafka Streams metric summed over its threads and clients (averages are averaged instead). */
+    private static double metric(KafkaStreams streams, String group, String name) {
+        List<Double> values = streams.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals(group) && e.getKey().name().equals(name))
+                .map(e -> e.getValue().metricValue()).filter(v -> v instanceof Number)
+                .map(v -> ((Number) v).doubleValue()).filter(v -> !v.isNaN()).toList();
+        double sum = values.stream().mapToDouble(Double::doubleValue).sum();
+        return name.endsWith("-avg") && !values.isEmpty() ? sum / values.size() : sum;
+    }
+
+    /** CPU time of every live thread by id. */
+    private static Map<Long, Long> threadCpu() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> out = new HashMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            out.put(id, mx.getThreadCpuTime(id));
+        }
+        return out;
+    }
+
+    /** CPU time of Kafka Streams' stream threads since {@code before} (threads that started since count from zero). */
+    private static long streamThreadCpu(Map<Long, Long> before) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            // Stream threads are named <client id>-StreamThread-<n>; their producers' I/O threads carry that name too.
+            if (t != null && t.getThreadName().contains("-StreamThread-") && !t.getThreadName().startsWith("kafka-producer")) {
+                long now = mx.getThreadCpuTime(t.getThreadId());
+                sum += Math.max(0, now - before.getOrDefault(t.getThreadId(), 0L));
+            }
+        }
+        return sum;
     }
 
     /** Blocks until the streams group has committed the end of the events and metrics topics. */
@@ -386,10 +452,12 @@ public final class IdleDetectorBench {
 
             Map<String, Long> sentAt = new ConcurrentHashMap<>();
             Histogram latencies = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-            try (FindingsReader reader = new FindingsReader(sentAt, latencies)) {
+            try (FindingsReader reader = new FindingsReader(sentAt, Set.copyOf(fleet.warmUpArns()), latencies)) {
                 reader.start();
-                long cpu0 = cpuNanos();
+                CpuUse cpu = CpuUse.now();
                 long start = System.nanoTime();
+                // Not in the summary: the wall time lets a GC log or a flight recording be lined up with the slowest completions.
+                System.out.println("latency run starts at " + Instant.now());
                 long n = 0;
                 long behind = 0;
                 int expected = 0;
@@ -405,7 +473,7 @@ public final class IdleDetectorBench {
                             behind = Math.max(behind, now - due);
                         }
                         byte[] value = serialize(s.sample());
-                        if (s.completes()) {
+                        if (s.completes() && s.measured()) {
                             sentAt.put(s.sample().resourceId(), due);
                             expected++;
                         }
@@ -420,21 +488,24 @@ public final class IdleDetectorBench {
                 long produced = System.nanoTime() - start;
                 // The last completions need their commit; every one is awaited, or reported missing after a minute.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!sentAt.isEmpty() && System.nanoTime() < deadline) {
+                while ((!sentAt.isEmpty() || reader.warmUps() < fleet.warmUpProbes()) && System.nanoTime() < deadline) {
                     TimeUnit.MILLISECONDS.sleep(50);
                 }
                 long elapsed = System.nanoTime() - start;
                 reader.stop();
                 Histogram h = reader.latencies();
                 line("latency run: %,d samples at a target of %,.0f records/s (%s), achieved %,.0f records/s over "
-                                + "%.0f s, producer at most %.0f ms behind schedule, process CPU %.0f%%",
+                                + "%.0f s, producer at most %.0f ms behind schedule; %s",
                         n, rate, options.rate() > 0 ? "--rate" : "half of (b)", n / seconds(produced), seconds(produced),
-                        behind / 1e6, cpuShare(cpu0, elapsed));
+                        behind / 1e6, cpu.since());
                 line("latency, completing sample sent -> open finding read (read_committed): %,d of %,d completions, "
-                                + "p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms; %d missing, %d unexpected findings",
+                                + "p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, p99.9 %.0f ms, max %.0f ms; %d missing, %d unexpected findings "
+                                + "(%d of %d warm-up findings before them, not measured)",
                         h.getTotalCount(), expected, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
                         h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3,
-                        sentAt.size(), reader.unexpected());
+                        sentAt.size(), reader.unexpected(), reader.warmUps(), fleet.warmUpProbes());
+                line("slowest completions (latency at seconds into the latency run): %s; dead-letter topic end offsets %d",
+                        reader.slowest(start, 8), endOffset(admin, Topics.DLQ.name()));
             }
         }
     }
@@ -442,14 +513,19 @@ public final class IdleDetectorBench {
     /** Reads open findings on its own thread and records each one's latency against the send stamped for its resource. */
     private final class FindingsReader implements AutoCloseable {
         private final Map<String, Long> sentAt;
+        private final Set<String> warmUpArns;
+        private final AtomicLong warmUps = new AtomicLong();
         private final Histogram latencies;
+        /** Per completion: when it was sent (nanoTime) and its latency (µs), to see when the slowest happened. */
+        private final List<long[]> each = new ArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicLong unexpected = new AtomicLong();
         private final KafkaConsumer<String, Finding> consumer;
         private final Thread thread;
 
-        FindingsReader(Map<String, Long> sentAt, Histogram latencies) {
+        FindingsReader(Map<String, Long> sentAt, Set<String> warmUpArns, Histogram latencies) {
             this.sentAt = sentAt;
+            this.warmUpArns = warmUpArns;
             this.latencies = latencies;
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -479,10 +555,14 @@ public final class IdleDetectorBench {
                         continue;
                     }
                     Long sent = sentAt.remove(f.resourceId());
-                    if (sent == null) {
+                    if (sent == null && warmUpArns.contains(f.resourceId())) {
+                        warmUps.incrementAndGet();
+                    } else if (sent == null) {
                         unexpected.incrementAndGet();
                     } else {
-                        latencies.recordValue(Math.max(0, (now - sent) / 1000));
+                        long micros = Math.max(0, (now - sent) / 1000);
+                        latencies.recordValue(micros);
+                        each.add(new long[] {sent, micros});
                     }
                 }
             }
@@ -493,8 +573,19 @@ public final class IdleDetectorBench {
             thread.join();
         }
 
+        /** The {@code n} slowest as "latency ms @ seconds since {@code start}"; call after {@link #stop}. */
+        String slowest(long start, int n) {
+            return each.stream().sorted(Comparator.comparingLong((long[] e) -> e[1]).reversed()).limit(n)
+                    .map(e -> String.format(Locale.ROOT, "%.0f ms @ %.1f s", e[1] / 1e3, seconds(e[0] - start)))
+                    .toList().toString();
+        }
+
         Histogram latencies() {
             return latencies;
+        }
+
+        long warmUps() {
+            return warmUps.get();
         }
 
         long unexpected() {
@@ -518,6 +609,10 @@ public final class IdleDetectorBench {
         return out;
     }
 
+    private static long endOffset(Admin admin, String topic) throws Exception {
+        return endOffsets(admin, List.of(topic)).values().stream().mapToLong(Long::longValue).sum();
+    }
+
     private static byte[] serialize(MetricSample s) {
         return Topics.METRICS.valueSerde().serializer().serialize(Topics.METRICS.name(), s);
     }
@@ -530,14 +625,51 @@ public final class IdleDetectorBench {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    /** This process's CPU time over the wall time of all CPUs: broker, clients and Kafka Streams together. */
-    private static double cpuShare(long cpu0, long wallNanos) {
-        return 100.0 * (cpuNanos() - cpu0) / ((double) wallNanos * Runtime.getRuntime().availableProcessors());
+    /**
+     * CPU used over a phase by this process (broker, clients and Kafka Streams together) and by everything else
+     * on the machine, from /proc/stat: a build or a test run elsewhere on the same two cores slows every phase,
+     * and a run must show whether that happened.
+     */
+    record CpuUse(long processNanos, long busyTicks, long allTicks, long wallNanos) {
+        static CpuUse now() {
+            long[] ticks = machineTicks();
+            return new CpuUse(cpuNanos(), ticks[0], ticks[1], System.nanoTime());
+        }
+
+        String since() {
+            CpuUse end = now();
+            double wall = end.wallNanos - wallNanos;
+            double process = (end.processNanos - processNanos) / wall;
+            if (allTicks < 0 || end.allTicks <= allTicks) {
+                return String.format(Locale.ROOT, "CPU: this process %.2f cores, other processes unknown", process);
+            }
+            double machine = (end.busyTicks - busyTicks) / (double) (end.allTicks - allTicks)
+                    * Runtime.getRuntime().availableProcessors();
+            return String.format(Locale.ROOT, "CPU: this process %.2f cores, other processes %.2f cores", process,
+                    Math.max(0, machine - process));
+        }
+
+        /** Busy and all ticks of every CPU (the first line of /proc/stat), or -1 where there is no /proc. */
+        private static long[] machineTicks() {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long all = 0;
+                // user nice system idle iowait irq softirq steal; the guest columns after them are already in user
+                // and nice. Idle and iowait are the only ticks not busy.
+                for (int i = 1; i <= 8 && i < f.length; i++) {
+                    all += Long.parseLong(f[i]);
+                }
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                return new long[] {all - idle, all};
+            } catch (IOException | RuntimeException e) {
+                return new long[] {-1, -1};
+            }
+        }
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value,
             AtomicReference<Exception> failed) {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value), (md, e) -> {
+        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), (md, e) -> {
             if (e != null) {
                 failed.compareAndSet(null, e);
             }

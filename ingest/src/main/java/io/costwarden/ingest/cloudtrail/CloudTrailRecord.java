@@ -34,7 +34,12 @@ final class CloudTrailRecord {
     private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
     /** CloudTrail began in 2013; anything earlier is a broken clock or a broken record. */
     private static final Instant EARLIEST = Instant.parse("2006-01-01T00:00:00Z");
-    private static final Duration MAX_FUTURE = Duration.ofDays(1);
+    /**
+     * Kafka brokers refuse record timestamps more than an hour ahead (log.message.timestamp.after.max.ms,
+     * default 1 h since Kafka 4.0); the detectors stamp their records with the event's time, so an event
+     * further ahead would stop a stream thread. Refused here instead, with the reason.
+     */
+    private static final Duration MAX_FUTURE = Duration.ofHours(1);
     /** Exports and some tools write {@code 2024-12-16 18:41:07.000000000} (UTC, no zone); accepted alongside ISO-8601. */
     private static final DateTimeFormatter SPACED = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss")
@@ -348,7 +353,7 @@ final class CloudTrailRecord {
         }
         if (t.isBefore(EARLIEST) || t.isAfter(clock.instant().plus(MAX_FUTURE))) {
             throw new InvalidRecordException("eventTime", "implausible time " + t
-                    + " (before 2006 or more than a day ahead of this clock)");
+                    + " (before 2006 or more than an hour ahead of this clock)");
         }
         return t;
     }

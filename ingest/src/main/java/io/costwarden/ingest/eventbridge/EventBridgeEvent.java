@@ -175,8 +175,9 @@ public final class EventBridgeEvent {
         } catch (DateTimeParseException ex) {
             throw new Invalid("time", "not an ISO-8601 time: '" + (text.length() > 64 ? text.substring(0, 64) + "..." : text) + "'");
         }
-        if (t.isBefore(EARLIEST) || t.isAfter(clock.instant().plus(Duration.ofDays(1)))) {
-            throw new Invalid("time", "implausible time " + t + " (before 2006 or more than a day ahead of this clock)");
+        // An hour, as for CloudTrail records: the broker refuses record timestamps further ahead.
+        if (t.isBefore(EARLIEST) || t.isAfter(clock.instant().plus(Duration.ofHours(1)))) {
+            throw new Invalid("time", "implausible time " + t + " (before 2006 or more than an hour ahead of this clock)");
         }
         return t;
     }

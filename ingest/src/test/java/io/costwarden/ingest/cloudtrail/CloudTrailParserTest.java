@@ -308,6 +308,11 @@ public class CloudTrailParserTest {
         String future = r.replaceAll("\"eventTime\":\\s*\"[^\"]+\"", "\"eventTime\":\"2099-01-01T00:00:00Z\"");
         assertThat(parser.parse(future.getBytes(StandardCharsets.UTF_8)).errors()).singleElement()
                 .satisfies(e -> assertThat(e.location()).isEqualTo("eventTime"));
+        // Two hours ahead: further than Kafka brokers accept as a record timestamp (1 h by default).
+        String ahead = r.replaceAll("\"eventTime\":\\s*\"[^\"]+\"", "\"eventTime\":\""
+                + java.time.Instant.now().plus(java.time.Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"");
+        assertThat(parser.parse(ahead.getBytes(StandardCharsets.UTF_8)).errors()).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("more than an hour ahead"));
     }
 
     private ParseResult parse(String sample) {
