@@ -70,6 +70,10 @@ public final class AlertDelivery {
     public interface Sleeper {
         void sleep(Duration d) throws InterruptedException;
 
+        /**
+         * The backoff between retries really waits: the alerts thread has nothing else to do for this
+         * message, its offsets must not move past it, and the wait is bounded by the retry policy.
+         */
         Sleeper THREAD = d -> Thread.sleep(d.toMillis());
     }
 

@@ -2,7 +2,7 @@ package io.costwarden.app.api;
 
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.roles.ActivePolicies;
-import io.costwarden.streams.spend.GroupRef;
+import io.costwarden.streams.GroupRef;
 import io.costwarden.streams.spend.GroupSpend;
 import io.costwarden.streams.spend.SpendTopology;
 import jakarta.ws.rs.DefaultValue;

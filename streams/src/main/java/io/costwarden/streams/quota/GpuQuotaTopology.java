@@ -7,6 +7,7 @@ import io.costwarden.model.ResourceEvent;
 import io.costwarden.model.policy.GpuQuotaRule;
 import io.costwarden.model.policy.Policy;
 import io.costwarden.model.policy.PolicySet;
+import io.costwarden.streams.GroupRef;
 import io.costwarden.streams.decisions.Verdict;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,9 +65,9 @@ public final class GpuQuotaTopology {
     public static final String GROUPS = "gpu-quota-groups";
     public static final String REPARTITION = "gpu-quota-by-group";
     /** The group of resources without the tag. Shared with the spend detectors and the group decisions. */
-    public static final String UNTAGGED = "(untagged)";
+    public static final String UNTAGGED = GroupRef.UNTAGGED;
     /** The dimension that groups by account rather than by a tag. */
-    public static final String ACCOUNT = "account";
+    public static final String ACCOUNT = GroupRef.ACCOUNT;
     /** Only compares a version string unless a reload happened, so it can run often; a reload acts within it. */
     public static final Duration RELOAD_CHECK_EVERY = Duration.ofSeconds(1);
 
@@ -92,11 +93,7 @@ public final class GpuQuotaTopology {
      * names no team). This format is shared with the spend detectors and the decisions for groups.
      */
     public static String groupKey(String groupBy, Resource r) {
-        if (ACCOUNT.equals(groupBy)) {
-            return ACCOUNT + "=" + r.account();
-        }
-        String value = r.tags().get(groupBy);
-        return groupBy + "=" + (value == null || value.isBlank() ? UNTAGGED : value);
+        return GroupRef.of(groupBy, r.account(), r.tags()).key();
     }
 
     static boolean readable(ResourceChange c) {

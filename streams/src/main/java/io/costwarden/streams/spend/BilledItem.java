@@ -1,5 +1,6 @@
 package io.costwarden.streams.spend;
 
+import io.costwarden.streams.GroupRef;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package io.costwarden.streams.spend;
 
+import io.costwarden.streams.GroupRef;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.costwarden.streams.spend;
 
+import io.costwarden.streams.GroupRef;
 import io.costwarden.model.CostLineItem;
 import io.costwarden.model.InstanceCatalog;
 import io.costwarden.model.InstanceCatalog.HourlyPrice;

@@ -1,4 +1,4 @@
-package io.costwarden.streams.spend;
+package io.costwarden.streams;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * One group: a dimension ({@code team}, {@code account}) and its value. Its key, {@code team=ml-research},
- * is the Kafka key of everything about the group; the dimension travels beside it because a tag key may
+ * is the Kafka key of everything about the group (spend and GPU quota share it, and so does the decision
+ * step for groups); the dimension travels beside it because a tag key may
  * itself contain {@code =}.
  */
 public record GroupRef(String dimension, String value) {
