@@ -56,6 +56,7 @@ public final class DecisionTopology {
     public static final String GROUP_STORE = "findings-by-group";
     public static final Duration CHECK_EVERY = Duration.ofSeconds(1);
     static final String EXEMPT_SUFFIX = "-exempted";
+    static final Duration EXEMPTION_CHECK_EVERY = Duration.ofMinutes(1);
 
     private DecisionTopology() {
     }
@@ -121,6 +122,10 @@ public final class DecisionTopology {
         private KeyValueStore<String, Finding> store;
         /** Findings held back because the subject is exempt: opened when the exemption ends, dropped when the condition does. */
         private KeyValueStore<String, Finding> exempted;
+        /** Earliest grace end among open findings; null: unknown (after a start), so the next check walks the store. */
+        private Instant nextDue;
+        private String checkedVersion;
+        private Instant lastExemptionCheck;
 
         Decide(String storeName, Supplier<PolicySet> policies, MeterRegistry meters) {
             this.storeName = storeName;
@@ -185,6 +190,7 @@ public final class DecisionTopology {
         private void emitOpen(String key, Finding opened, Instant now) {
             emit(opened);
             store.put(key, opened);
+            due(opened.actAfter());
             Policy p = policies.get().named(opened.policy()).orElse(null);
             if (p != null && p.grace().isZero()) {
                 act(key, opened, p, now);
@@ -216,46 +222,75 @@ public final class DecisionTopology {
                 if (stops) {
                     exempted.delete(kv.key);
                 } else if (!kv.value.tags().equals(r.tags())) {
-                    exempted.put(kv.key, kv.value.withTags(r.tags()));
+                    Finding held = kv.value.withTags(r.tags());
+                    exempted.put(kv.key, held);
+                    // A removed exemption tag counts at once; expiries are found by the periodic check.
+                    reopenIfNoLongerExempt(kv.key, held, policies.get(), now);
                 }
             }
-            // A removed exemption tag is judged at the next check, with expiries.
         }
 
         /**
          * Every second: act on findings whose grace has ended, end those whose policy is gone, and open
-         * held-back findings whose exemption has ended (expired, or its tag removed).
+         * held-back findings whose exemption has ended. The store is only walked when something can be due
+         * (the earliest grace end has come, or the policy version changed): acted findings can stay for the
+         * life of their resource, and decoding all of them every second would be work for nothing.
          */
         private void check(Instant now) {
             PolicySet set = policies.get();
-            for (KeyValue<String, Finding> kv : scan(store, "")) {
-                Finding f = kv.value;
-                Optional<Policy> p = set.named(f.policy());
-                if (p.isEmpty()) {
-                    end(kv.key, f, "policy " + f.policy() + " is not in policy version " + set.version(), now);
-                } else if (f.state() == FindingState.OPEN && !f.actAfter().isAfter(now)) {
-                    Optional<String> exempt = p.get().exempt().reason(f.tags(), now);
-                    if (exempt.isPresent()) {
-                        end(kv.key, f, exempt.get(), now);
-                        exempted.put(kv.key, f);
-                    } else if (!inScope(p.get(), f)) {
-                        end(kv.key, f, "resource is no longer in the policy's scope", now);
-                    } else {
-                        act(kv.key, f, p.get(), now);
-                    }
+            boolean reloaded = !set.version().equals(checkedVersion);
+            if (reloaded || nextDue == null || !nextDue.isAfter(now)) {
+                checkedVersion = set.version();
+                nextDue = Instant.MAX;
+                for (KeyValue<String, Finding> kv : scan(store, "")) {
+                    check(kv.key, kv.value, set, now);
                 }
             }
-            for (KeyValue<String, Finding> kv : scan(exempted, "")) {
-                Optional<Policy> p = set.named(kv.value.policy());
-                if (p.isEmpty() || store.get(kv.key) != null) {
-                    exempted.delete(kv.key);
-                } else if (p.get().exempt().reason(kv.value.tags(), now).isEmpty()) {
-                    exempted.delete(kv.key);
-                    String why = "exemption ended; the condition still holds";
-                    Finding reopened = kv.value.reopened(Ids.hash("finding-after-exemption", kv.value.id(),
-                            String.valueOf(now.toEpochMilli())), now, now.plus(p.get().grace()), why);
-                    emitOpen(kv.key, reopened, now);
+            // Expiries are dates and instants: a minute's precision is enough, and removals are handled at once.
+            if (reloaded || lastExemptionCheck == null || !lastExemptionCheck.plus(EXEMPTION_CHECK_EVERY).isAfter(now)) {
+                lastExemptionCheck = now;
+                for (KeyValue<String, Finding> kv : scan(exempted, "")) {
+                    reopenIfNoLongerExempt(kv.key, kv.value, set, now);
                 }
+            }
+        }
+
+        private void check(String key, Finding f, PolicySet set, Instant now) {
+            Optional<Policy> p = set.named(f.policy());
+            if (p.isEmpty()) {
+                end(key, f, "policy " + f.policy() + " is not in policy version " + set.version(), now);
+            } else if (f.state() == FindingState.OPEN && !f.actAfter().isAfter(now)) {
+                Optional<String> exempt = p.get().exempt().reason(f.tags(), now);
+                if (exempt.isPresent()) {
+                    end(key, f, exempt.get(), now);
+                    exempted.put(key, f);
+                } else if (!inScope(p.get(), f)) {
+                    end(key, f, "resource is no longer in the policy's scope", now);
+                } else {
+                    act(key, f, p.get(), now);
+                }
+            } else if (f.state() == FindingState.OPEN) {
+                due(f.actAfter());
+            }
+        }
+
+        private void reopenIfNoLongerExempt(String key, Finding held, PolicySet set, Instant now) {
+            Optional<Policy> p = set.named(held.policy());
+            if (p.isEmpty() || store.get(key) != null) {
+                exempted.delete(key);
+            } else if (p.get().exempt().reason(held.tags(), now).isEmpty()) {
+                exempted.delete(key);
+                String why = "exemption ended; the condition still holds";
+                Finding reopened = held.reopened(Ids.hash("finding-after-exemption", held.id(),
+                        String.valueOf(now.toEpochMilli())), now, now.plus(p.get().grace()), why);
+                emitOpen(key, reopened, now);
+            }
+        }
+
+        /** Remembers the earliest grace end still to come, so the next check knows when to walk the store. */
+        private void due(Instant actAfter) {
+            if (nextDue != null && actAfter.isBefore(nextDue)) {
+                nextDue = actAfter;
             }
         }
 
