@@ -38,8 +38,12 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>A crash after the AWS call but before the commit executes the request again on restart: neither
  * the ledger entry nor any marker written here is durable before that commit. What makes the repeat
- * harmless is in the {@link Executor}: an enforced stop describes the resource first and sends nothing
- * when it is already stopping or stopped.
+ * harmless is in the adapters: an enforced action describes the resource first and continues from the
+ * state it finds (a stop sends nothing to a stopped instance, a type change already made is not made
+ * again, a replacement reuses its image and RunInstances client token).
+ *
+ * <p>An undo names the action it reverses; the ledger, which holds every result on this one partition,
+ * supplies what that action recorded as the state before it.
  */
 public final class ExecutorTopology {
     public static final String LEDGER = "action-ledger";
@@ -147,7 +151,11 @@ public final class ExecutorTopology {
                 return;
             }
             ActionResult result;
-            if (executor.wouldSend(request)) {
+            if (request.isUndo()) {
+                var block = guardrails.checkUndo(request);
+                result = block.isPresent() ? executor.blocked(request, block.get())
+                        : executor.execute(request, ledger.get(request.undoOf()));
+            } else if (executor.wouldSend(request)) {
                 Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
                 ActionsControl c = control.get(ActionsControl.KEY);
                 Attempts mine = attempts.get(request.policy());

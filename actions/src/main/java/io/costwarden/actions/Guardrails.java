@@ -37,6 +37,19 @@ public record Guardrails(boolean pausedByConfig, Set<String> allowedAccounts, in
     }
 
     /**
+     * What an operator's undo must pass: the account allowlist alone. An undo restores what Costwarden changed,
+     * so neither a pause (often the moment an operator starts undoing) nor the blast-radius limits hold it back,
+     * and it does not count towards them.
+     */
+    public Optional<Block> checkUndo(ActionRequest r) {
+        if (!allowedAccounts.isEmpty() && !allowedAccounts.contains(r.account())) {
+            return Optional.of(new Block("AccountNotAllowed", "account " + r.account()
+                    + " is not in costwarden.actions.allowed-accounts"));
+        }
+        return Optional.empty();
+    }
+
+    /**
      * @param policyAttempts enforced attempts of the request's policy so far (times, any order)
      * @param allAttempts    enforced attempts of every policy so far
      */

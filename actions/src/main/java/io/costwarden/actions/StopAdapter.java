@@ -1,12 +1,12 @@
 package io.costwarden.actions;
 
-import io.costwarden.actions.aws.Target;
+import io.costwarden.model.ActionOptions;
 import io.costwarden.model.ResourceKind;
+import java.util.Map;
 
 /**
- * How one kind of resource is stopped: the call that reads its state and the call that stops it. The
- * executor describes before it stops (enforce only), so a stop repeated after a crash, or a stop of a
- * resource someone already stopped, sends nothing.
+ * How one kind of resource is stopped and started again: the call that reads its state, the call that
+ * stops it, and the way back. {@link Stop} turns one of these into the {@code stop} action.
  */
 public interface StopAdapter {
 
@@ -15,12 +15,15 @@ public interface StopAdapter {
      *
      * @param name    AWS's own word for it (running, Stopped, InService, ...)
      * @param reached whether the stop has nothing left to do: stopped, on the way there, or gone
+     * @param tags    the resource's live tags, for the exemption check
+     * @param facts   what an undo needs beyond the id (a Studio app's instance type), kept in the audit record
      */
-    record State(String name, boolean reached, String awsRequestId) {
+    record State(String name, boolean reached, Map<String, String> tags, Map<String, String> facts) {
         public State {
             // AWS may leave a status out of an answer; the audit message still needs a word for it.
             name = name == null || name.isEmpty() ? "unknown" : name;
-            awsRequestId = awsRequestId == null ? "" : awsRequestId;
+            tags = Map.copyOf(tags);
+            facts = Map.copyOf(facts);
         }
     }
 
@@ -33,17 +36,22 @@ public interface StopAdapter {
     String stopCall();
 
     /**
-     * One Describe call.
+     * The Describe call (and, where the Describe carries no tags, the ListTags call). Enforce only.
      *
      * @throws IllegalArgumentException when the native id cannot name such a resource
      */
-    State describe(Target target, String nativeId);
+    State describe(Calls calls, String nativeId);
+
+    /** Sends the stop, or records it in a dry-run. */
+    void stop(Calls calls, String nativeId, ActionOptions options);
 
     /**
-     * Sends the stop and returns AWS's request id. On a dry-run target {@link io.costwarden.actions.aws.WireCapture}
-     * stops the request before it leaves the process.
+     * Starts the resource again, from what the stop recorded. Checks the state first, so a repeated undo
+     * sends nothing twice.
      *
-     * @throws IllegalArgumentException when the native id cannot name such a resource
+     * @throws Refusal when a stopped resource of this kind cannot be started again
      */
-    String stop(Target target, String nativeId);
+    default Done start(Calls calls, String nativeId, Map<String, String> previous) {
+        throw new Refusal(Refusal.NOT_UNDOABLE, "a stopped " + kind().word() + " cannot be started again");
+    }
 }

@@ -18,6 +18,7 @@ import io.costwarden.model.ActionResult;
 import io.costwarden.model.Mode;
 import io.costwarden.model.Outcome;
 import io.costwarden.model.ResourceKind;
+import io.costwarden.model.policy.Exemption;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,7 +68,7 @@ class EnforceOverHttpTest {
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.awsRequestId()).isEqualTo("59dbff89-35bd-4eac-99ed-be587EXAMPLE");
         assertThat(r.request().body()).isEqualTo(STOP_INSTANCE);
-        assertThat(r.message()).isEqualTo("DescribeInstances saw running (request id describe-req-1); StopInstances sent");
+        assertThat(r.message()).isEqualTo("DescribeInstances saw running; StopInstances sent");
         assertThat(aws.calls()).containsExactly("DescribeInstances", "StopInstances");
         assertThat(aws.only("DescribeInstances").getBodyAsString()).isEqualTo(DESCRIBE_INSTANCE);
         assertThat(aws.only("StopInstances").getBodyAsString()).isEqualTo(STOP_INSTANCE);
@@ -90,12 +91,13 @@ class EnforceOverHttpTest {
     @Test
     void stopWithHibernateSendsHibernateTrue() {
         aws.stub(query("StopInstances"), ec2Stopping(INSTANCE, "hibernate-req"));
-        Ec2Instances ec2 = new Ec2Instances(clients);
+        Ec2Instances ec2 = new Ec2Instances();
+        Calls calls = new Calls(clients, Target.within(Requests.ACCOUNT, Requests.REGION, false, Duration.ofSeconds(20)),
+                Duration.ofMillis(1), Exemption.NONE, Clock.systemUTC());
 
-        String requestId = ec2.stop(Target.within(Requests.ACCOUNT, Requests.REGION, false, Duration.ofSeconds(20)),
-                INSTANCE, true);
+        ec2.stop(calls, INSTANCE, Requests.HIBERNATE);
 
-        assertThat(requestId).isEqualTo("hibernate-req");
+        assertThat(calls.lastRequestId()).isEqualTo("hibernate-req");
         assertThat(aws.only("StopInstances").getBodyAsString()).isEqualTo(STOP_INSTANCE + "&Hibernate=true");
     }
 
@@ -167,9 +169,9 @@ class EnforceOverHttpTest {
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.awsRequestId()).isEqualTo("sm-req-1");
-        assertThat(r.message()).isEqualTo("DescribeNotebookInstance saw InService (request id sm-describe-1); "
+        assertThat(r.message()).isEqualTo("DescribeNotebookInstance saw InService; "
                 + "StopNotebookInstance sent");
-        assertThat(aws.calls()).containsExactly("DescribeNotebookInstance", "StopNotebookInstance");
+        assertThat(aws.calls()).containsExactly("DescribeNotebookInstance", "ListTags", "StopNotebookInstance");
         assertThat(aws.only("DescribeNotebookInstance").getBodyAsString()).isEqualTo("{\"NotebookInstanceName\":\"Ana-GPU\"}");
         assertThat(aws.only("StopNotebookInstance").getBodyAsString()).isEqualTo("{\"NotebookInstanceName\":\"Ana-GPU\"}");
         assertThat(aws.only("StopNotebookInstance").getHeader("Content-Type")).isEqualTo("application/x-amz-json-1.1");
@@ -184,7 +186,7 @@ class EnforceOverHttpTest {
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.message()).isEqualTo("already Stopping (DescribeNotebookInstance); StopNotebookInstance not sent");
-        assertThat(aws.calls()).containsExactly("DescribeNotebookInstance");
+        assertThat(aws.calls()).containsExactly("DescribeNotebookInstance", "ListTags");
     }
 
     @Test
@@ -200,7 +202,7 @@ class EnforceOverHttpTest {
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.awsRequestId()).isEqualTo("sm-req-2");
         assertThat(aws.calls()).containsExactly("DescribeNotebookInstance", "DescribeNotebookInstance",
-                "StopNotebookInstance", "StopNotebookInstance");
+                "ListTags", "StopNotebookInstance", "StopNotebookInstance");
     }
 
     @Test
@@ -217,7 +219,7 @@ class EnforceOverHttpTest {
         assertThat(r.awsRequestId()).isEqualTo("sm-400");
         assertThat(r.message()).startsWith("StopNotebookInstance: Status (Pending)");
         assertThat(aws.calls()).as("a permanent error is not retried")
-                .containsExactly("DescribeNotebookInstance", "StopNotebookInstance");
+                .containsExactly("DescribeNotebookInstance", "ListTags", "StopNotebookInstance");
     }
 
     // ---- SageMaker Studio apps
@@ -235,7 +237,7 @@ class EnforceOverHttpTest {
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.awsRequestId()).isEqualTo("app-delete-1");
-        assertThat(aws.calls()).containsExactly("DescribeApp", "DeleteApp");
+        assertThat(aws.calls()).containsExactly("DescribeApp", "ListTags", "DeleteApp");
         assertThat(aws.only("DescribeApp").getBodyAsString()).isEqualTo(body);
         assertThat(aws.only("DeleteApp").getBodyAsString()).isEqualTo(body);
     }
@@ -273,8 +275,9 @@ class EnforceOverHttpTest {
         assertThat(r.awsRequestId()).isEqualTo("app-delete-3");
         assertThat(r.request().body()).isEqualTo(asSpace);
         assertThat(aws.received()).extracting(x -> FakeAws.operation(x) + " " + x.getBodyAsString())
-                .containsExactly("DescribeApp " + asProfile, "DescribeApp " + asSpace, "DeleteApp " + asProfile,
-                        "DeleteApp " + asSpace);
+                .containsExactly("DescribeApp " + asProfile, "DescribeApp " + asSpace,
+                        "ListTags {\"ResourceArn\":\"arn:aws:sagemaker:us-east-1:123456789012:app/d-1/team-space/jupyterserver/default\"}",
+                        "DeleteApp " + asProfile, "DeleteApp " + asSpace);
     }
 
     @Test
@@ -285,7 +288,7 @@ class EnforceOverHttpTest {
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.message()).isEqualTo("already Deleted (DescribeApp); DeleteApp not sent");
-        assertThat(aws.calls()).containsExactly("DescribeApp");
+        assertThat(aws.calls()).containsExactly("DescribeApp", "ListTags");
     }
 
     @Test
@@ -309,7 +312,7 @@ class EnforceOverHttpTest {
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.awsRequestId()).isEqualTo("tj-stop-1");
-        assertThat(aws.calls()).containsExactly("DescribeTrainingJob", "StopTrainingJob");
+        assertThat(aws.calls()).containsExactly("DescribeTrainingJob", "ListTags", "StopTrainingJob");
         assertThat(aws.only("DescribeTrainingJob").getBodyAsString()).isEqualTo("{\"TrainingJobName\":\"llm-finetune-7\"}");
         assertThat(aws.only("StopTrainingJob").getBodyAsString()).isEqualTo("{\"TrainingJobName\":\"llm-finetune-7\"}");
     }
@@ -323,7 +326,7 @@ class EnforceOverHttpTest {
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(r.message()).isEqualTo("already Completed (DescribeTrainingJob); StopTrainingJob not sent");
-        assertThat(aws.calls()).containsExactly("DescribeTrainingJob");
+        assertThat(aws.calls()).containsExactly("DescribeTrainingJob", "ListTags");
     }
 
     // ---- what reaches AWS at all

@@ -15,6 +15,9 @@ import io.costwarden.model.ActionResult;
 import io.costwarden.model.Mode;
 import io.costwarden.model.Outcome;
 import io.costwarden.model.ResourceKind;
+import io.costwarden.model.ActionOptions;
+import io.costwarden.model.policy.Exemption;
+import java.time.Clock;
 import io.costwarden.model.Topics;
 import io.costwarden.model.WireRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -73,7 +76,7 @@ class ExecutorTopologyTest {
         assertThat(result.request().url()).isEqualTo("https://ec2.us-east-1.amazonaws.com");
         assertThat(result.request().body())
                 .isEqualTo("Action=StopInstances&Version=2016-11-15&InstanceId.1=i-0abc1234def567890");
-        assertThat(result.message()).isEqualTo("policy mode is dry-run");
+        assertThat(result.message()).isEqualTo("policy mode is dry-run; would send StopInstances");
     }
 
     @Test
@@ -123,29 +126,22 @@ class ExecutorTopologyTest {
         assertThat(result.request().body()).isEqualTo("{\"TrainingJobName\":\"llm-finetune-7\"}");
     }
 
-    /** Each call an adapter can make, on a dry-run target: what it would put on the wire, and nothing sent. */
+    /** Each stop an adapter can send, on a dry-run target: what it would put on the wire, and nothing sent. */
     @Test
-    void dryRunCapturesEveryAdapterCallExactly() {
-        Target dry = Target.within(Requests.ACCOUNT, Requests.REGION, true, Duration.ofSeconds(20));
-        Ec2Instances ec2 = new Ec2Instances(clients);
-        SageMakerNotebooks notebooks = new SageMakerNotebooks(clients);
-        StudioApps apps = new StudioApps(clients);
-        TrainingJobs jobs = new TrainingJobs(clients);
+    void dryRunCapturesEveryStopExactly() {
+        Calls dry = new Calls(clients, Target.within(Requests.ACCOUNT, Requests.REGION, true, Duration.ofSeconds(20)),
+                Duration.ofMillis(1), Exemption.NONE, Clock.systemUTC());
         String app = "d-1/ana/rstudioserverpro/default";
         String appBody = "{\"DomainId\":\"d-1\",\"UserProfileName\":\"ana\",\"AppType\":\"RStudioServerPro\",\"AppName\":\"default\"}";
 
-        assertThat(captured(() -> ec2.stop(dry, "i-1", true)).body())
-                .isEqualTo("Action=StopInstances&Version=2016-11-15&InstanceId.1=i-1&Hibernate=true");
-        assertThat(captured(() -> ec2.describe(dry, "i-1")).body())
-                .isEqualTo("Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-1");
-        assertThat(captured(() -> notebooks.describe(dry, "Ana-GPU")).body()).isEqualTo("{\"NotebookInstanceName\":\"Ana-GPU\"}");
-        assertThat(captured(() -> apps.describe(dry, app)).body()).isEqualTo(appBody);
-        assertThat(captured(() -> apps.stop(dry, app)).body()).isEqualTo(appBody);
-        assertThat(captured(() -> jobs.describe(dry, "llm-finetune-7")).headers())
-                .containsEntry("X-Amz-Target", "SageMaker.DescribeTrainingJob");
-    }
+        new Ec2Instances().stop(dry, "i-1", Requests.HIBERNATE);
+        new SageMakerNotebooks().stop(dry, "Ana-GPU", ActionOptions.NONE);
+        new StudioApps().stop(dry, app, ActionOptions.NONE);
+        new TrainingJobs().stop(dry, "llm-finetune-7", ActionOptions.NONE);
 
-    private static WireRequest captured(Executable call) {
-        return assertThrows(WireCapture.Captured.class, call).request();
+        assertThat(dry.requests()).extracting(WireRequest::body).containsExactly(
+                "Action=StopInstances&Version=2016-11-15&InstanceId.1=i-1&Hibernate=true",
+                "{\"NotebookInstanceName\":\"Ana-GPU\"}", appBody, "{\"TrainingJobName\":\"llm-finetune-7\"}");
+        assertThat(dry.requests().get(3).headers()).containsEntry("X-Amz-Target", "SageMaker.StopTrainingJob");
     }
 }

@@ -40,6 +40,9 @@ final class FakeAws implements AutoCloseable {
 
     FakeAws() {
         server.start();
+        // SageMaker's Describe calls carry no tags; every enforced SageMaker action reads them with ListTags.
+        // Untagged unless a test stubs them (a lower number wins in WireMock).
+        server.stubFor(sageMaker("ListTags").atPriority(10).willReturn(json(200, "list-tags-req", "{\"Tags\":[]}")));
     }
 
     URI endpoint() {

@@ -1,6 +1,7 @@
 package io.costwarden.actions;
 
 import io.costwarden.model.ActionKind;
+import io.costwarden.model.ActionOptions;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.Ids;
 import io.costwarden.model.Mode;
@@ -13,6 +14,9 @@ final class Requests {
 
     private Requests() {
     }
+
+    static final ActionOptions HIBERNATE = new ActionOptions(true, null, null, null, null, java.util.List.of(), 0,
+            ActionOptions.DEFAULT_MIN_HEALTHY_PERCENT, false, java.util.Map.of());
 
     static ActionRequest stop(ResourceKind kind, String nativeId, Mode mode) {
         String findingId = Ids.finding("p", kind.arn(REGION, ACCOUNT, nativeId), "event:e1");

@@ -19,6 +19,11 @@ public final class Ids {
         return hash("action", findingId, action.word());
     }
 
+    /** The undo of an action: one per action, so a repeated undo request is deduplicated like any action. */
+    public static String undo(String actionId) {
+        return hash("undo", actionId);
+    }
+
     /** SHA-256 over the parts, each length-prefixed so that ("ab","c") and ("a","bc") differ; 128 bits as hex. */
     public static String hash(String... parts) {
         MessageDigest sha = sha256();

@@ -5,6 +5,8 @@ public enum Outcome {
     /** Not sent: the request it would have sent is recorded. */
     DRY_RUN,
     SUCCEEDED,
+    /** Nothing changed: the message recommends a change and estimates its saving (spot-migrate without opt-in). */
+    RECOMMENDED,
     /** Sent and refused, or could not be sent; the AWS error code says why. */
     FAILED,
     /** Not attempted; the message says why. */

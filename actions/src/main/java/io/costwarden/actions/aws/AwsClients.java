@@ -17,6 +17,7 @@ import software.amazon.awssdk.regions.PartitionMetadata;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -138,6 +139,12 @@ public final class AwsClients implements AutoCloseable {
         AwsCredentialsProvider signer = signer(account, region, dryRun);
         return (SageMakerClient) clients.computeIfAbsent(key("sagemaker", account, region, dryRun),
                 k -> configure(SageMakerClient.builder(), region, dryRun, signer).build());
+    }
+
+    public AutoScalingClient autoScaling(String account, String region, boolean dryRun) {
+        AwsCredentialsProvider signer = signer(account, region, dryRun);
+        return (AutoScalingClient) clients.computeIfAbsent(key("autoscaling", account, region, dryRun),
+                k -> configure(AutoScalingClient.builder(), region, dryRun, signer).build());
     }
 
     private static String key(String service, String account, String region, boolean dryRun) {

@@ -5,7 +5,7 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 
 /**
  * Where the AWS calls of one action go and how: the resource's account and region, live or dry-run,
- * and one deadline that all of the action's calls share (a Describe that took long leaves its Stop less).
+ * and one deadline that all of the action's calls and waits share (a Describe that took long leaves its Stop less).
  *
  * @param deadlineNanos on the {@link System#nanoTime()} scale, so a wall-clock jump cannot stretch it
  */
@@ -21,7 +21,14 @@ public record Target(String account, String region, boolean dryRun, long deadlin
      * refuses a zero timeout, and a spent budget then fails the call at once instead of sending it.
      */
     public AwsRequestOverrideConfiguration timeLeft() {
-        long left = Math.max(deadlineNanos - System.nanoTime(), Duration.ofMillis(1).toNanos());
-        return AwsRequestOverrideConfiguration.builder().apiCallTimeout(Duration.ofNanos(left)).build();
+        Duration left = left();
+        // One call never gets more than a call's own bound, however long the whole sequence may take.
+        return AwsRequestOverrideConfiguration.builder().apiCallTimeout(left.compareTo(AwsClients.API_CALL_TIMEOUT) < 0
+                ? left : AwsClients.API_CALL_TIMEOUT).build();
+    }
+
+    /** The time left, at least a millisecond. */
+    public Duration left() {
+        return Duration.ofNanos(Math.max(deadlineNanos - System.nanoTime(), Duration.ofMillis(1).toNanos()));
     }
 }

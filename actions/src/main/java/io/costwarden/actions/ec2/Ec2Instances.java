@@ -1,29 +1,30 @@
 package io.costwarden.actions.ec2;
 
+import io.costwarden.actions.Calls;
+import io.costwarden.actions.Done;
+import io.costwarden.actions.Refusal;
+import io.costwarden.actions.Stop;
 import io.costwarden.actions.StopAdapter;
-import io.costwarden.actions.aws.AwsClients;
-import io.costwarden.actions.aws.Target;
+import io.costwarden.model.ActionOptions;
 import io.costwarden.model.ResourceKind;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.ec2.model.StartInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.StopInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.Tag;
 
-/** EC2 instance actions (query protocol). */
+/** EC2 instances: stop (optionally hibernate) and start again (query protocol). */
 public final class Ec2Instances implements StopAdapter {
     /** Not running and not coming back by itself: a stop has nothing left to do. */
     private static final Set<InstanceStateName> DOWN = EnumSet.of(InstanceStateName.STOPPING, InstanceStateName.STOPPED,
             InstanceStateName.SHUTTING_DOWN, InstanceStateName.TERMINATED);
-
-    private final AwsClients clients;
-
-    public Ec2Instances(AwsClients clients) {
-        this.clients = clients;
-    }
 
     @Override
     public ResourceKind kind() {
@@ -46,40 +47,73 @@ public final class Ec2Instances implements StopAdapter {
      * AWS's own answer to it is what gets recorded.
      */
     @Override
-    public State describe(Target target, String instanceId) {
-        DescribeInstancesResponse response = clients.ec2(target.account(), target.region(), target.dryRun())
-                .describeInstances(DescribeInstancesRequest.builder().instanceIds(instanceId)
-                        .overrideConfiguration(target.timeLeft()).build());
-        String requestId = response.responseMetadata().requestId();
-        Optional<Instance> instance = response.reservations().stream().flatMap(r -> r.instances().stream())
-                .filter(i -> instanceId.equals(i.instanceId())).findFirst();
+    public State describe(Calls calls, String instanceId) {
+        Optional<Instance> instance = instance(calls, instanceId);
         if (instance.isEmpty() || instance.get().state() == null) {
-            return new State("not listed", false, requestId);
+            return new State("not listed", false, Map.of(), Map.of());
         }
         InstanceStateName state = instance.get().state().name();
-        return new State(instance.get().state().nameAsString(), DOWN.contains(state), requestId);
-    }
-
-    /** StopInstances without hibernation: what the {@code stop} action sends. */
-    @Override
-    public String stop(Target target, String instanceId) {
-        return stop(target, instanceId, false);
+        return new State(instance.get().state().nameAsString(), DOWN.contains(state), tags(instance.get()), Map.of());
     }
 
     /**
-     * StopInstances for one instance; returns the AWS request id.
-     *
-     * @param hibernate send {@code Hibernate=true}: memory is saved to the root volume and restored at the next
-     *                  start. AWS refuses it (a permanent error, recorded) for an instance launched without
-     *                  hibernation enabled; no policy option asks for it yet.
+     * StopInstances for one instance. With {@code hibernate}, memory is saved to the root volume and restored at
+     * the next start; AWS refuses it (a permanent error, recorded) for an instance launched without hibernation.
      */
-    public String stop(Target target, String instanceId, boolean hibernate) {
+    @Override
+    public void stop(Calls calls, String instanceId, ActionOptions options) {
         StopInstancesRequest.Builder request = StopInstancesRequest.builder().instanceIds(instanceId)
-                .overrideConfiguration(target.timeLeft());
-        if (hibernate) {
+                .overrideConfiguration(calls.timeLeft());
+        if (options.hibernate()) {
             request.hibernate(true);
         }
-        return clients.ec2(target.account(), target.region(), target.dryRun()).stopInstances(request.build())
-                .responseMetadata().requestId();
+        calls.change(() -> calls.ec2().stopInstances(request.build()));
+    }
+
+    /** StartInstances, after waiting for a stop still under way; nothing when the instance already runs. */
+    @Override
+    public Done start(Calls calls, String instanceId, Map<String, String> previous) {
+        if (!calls.dryRun()) {
+            Instance i = instance(calls, instanceId).orElseThrow(() -> new Refusal(Refusal.STATE,
+                    "instance " + instanceId + " is not listed by DescribeInstances"));
+            InstanceStateName state = i.state().name();
+            if (state == InstanceStateName.RUNNING || state == InstanceStateName.PENDING) {
+                return Done.unchanged("already " + i.state().nameAsString() + "; StartInstances not sent");
+            }
+            if (state == InstanceStateName.TERMINATED || state == InstanceStateName.SHUTTING_DOWN) {
+                throw new Refusal(Refusal.STATE, "instance " + instanceId + " is " + i.state().nameAsString()
+                        + " and cannot be started");
+            }
+            if (state == InstanceStateName.STOPPING) {
+                awaitStopped(calls, instanceId);
+            }
+        }
+        calls.change(() -> calls.ec2().startInstances(StartInstancesRequest.builder().instanceIds(instanceId)
+                .overrideConfiguration(calls.timeLeft()).build()));
+        return Done.changed("StartInstances sent", Map.of(Stop.STATE, "stopped"));
+    }
+
+    static Optional<Instance> instance(Calls calls, String instanceId) {
+        DescribeInstancesResponse response = calls.read(() -> calls.ec2().describeInstances(DescribeInstancesRequest.builder()
+                .instanceIds(instanceId).overrideConfiguration(calls.timeLeft()).build())).orElseThrow();
+        return response.reservations().stream().flatMap(r -> r.instances().stream())
+                .filter(i -> instanceId.equals(i.instanceId())).findFirst();
+    }
+
+    static Map<String, String> tags(Instance i) {
+        return i.tags().stream().filter(t -> t.key() != null && t.value() != null)
+                .collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b));
+    }
+
+    static void awaitStopped(Calls calls, String instanceId) {
+        calls.await("instance " + instanceId + " stopped", config -> calls.ec2().waiter().waitUntilInstanceStopped(
+                DescribeInstancesRequest.builder().instanceIds(instanceId).overrideConfiguration(calls.timeLeft()).build(),
+                config));
+    }
+
+    static void awaitRunning(Calls calls, String instanceId) {
+        calls.await("instance " + instanceId + " running", config -> calls.ec2().waiter().waitUntilInstanceRunning(
+                DescribeInstancesRequest.builder().instanceIds(instanceId).overrideConfiguration(calls.timeLeft()).build(),
+                config));
     }
 }

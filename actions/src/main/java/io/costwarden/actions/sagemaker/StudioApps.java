@@ -1,10 +1,15 @@
 package io.costwarden.actions.sagemaker;
 
+import io.costwarden.actions.Calls;
+import io.costwarden.actions.Done;
+import io.costwarden.actions.Refusal;
+import io.costwarden.actions.Stop;
 import io.costwarden.actions.StopAdapter;
-import io.costwarden.actions.aws.AwsClients;
-import io.costwarden.actions.aws.Target;
+import io.costwarden.model.ActionOptions;
 import io.costwarden.model.ResourceKind;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -12,24 +17,25 @@ import java.util.function.Function;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.sagemaker.model.AppStatus;
 import software.amazon.awssdk.services.sagemaker.model.AppType;
+import software.amazon.awssdk.services.sagemaker.model.CreateAppRequest;
 import software.amazon.awssdk.services.sagemaker.model.DeleteAppRequest;
+import software.amazon.awssdk.services.sagemaker.model.ResourceSpec;
 import software.amazon.awssdk.services.sagemaker.model.DescribeAppRequest;
 import software.amazon.awssdk.services.sagemaker.model.DescribeAppResponse;
 
 /**
  * SageMaker Studio apps, stopped the way Studio stops them: DeleteApp. The app's compute goes away; the
- * user's files stay on the user profile's or space's storage, and the app can be created again.
+ * user's files stay on the user profile's or space's storage, and the app can be created again, which is
+ * how an undo brings it back.
  */
 public final class StudioApps implements StopAdapter {
     /** Deleted or on the way there. An app that Failed still holds nothing, but DeleteApp is how it is cleared. */
     private static final Set<AppStatus> GONE = EnumSet.of(AppStatus.DELETING, AppStatus.DELETED);
     private static final String NOT_FOUND = "ResourceNotFound";
 
-    private final AwsClients clients;
-
-    public StudioApps(AwsClients clients) {
-        this.clients = clients;
-    }
+    /** Keys of what DeleteApp loses and CreateApp needs back, in {@code ActionResult.previous}. */
+    public static final String INSTANCE_TYPE = "instanceType";
+    public static final String IMAGE = "sageMakerImageArn";
 
     /** Whether the app's owner in the id is a user profile or a space: the API names them in different fields. */
     public enum Owner {
@@ -88,25 +94,73 @@ public final class StudioApps implements StopAdapter {
         return "DeleteApp";
     }
 
+    /** DescribeApp and ListTags; the app's instance type and image are kept so that an undo can create it again. */
     @Override
-    public State describe(Target target, String nativeId) {
+    public State describe(Calls calls, String nativeId) {
         AppId app = AppId.parse(nativeId);
-        DescribeAppResponse response = eitherOwner(app, owner -> clients.sageMaker(target.account(), target.region(),
-                target.dryRun()).describeApp(owned(DescribeAppRequest.builder(), app, owner)
-                .domainId(app.domain()).appType(app.type()).appName(app.name())
-                .overrideConfiguration(target.timeLeft()).build()));
-        return new State(response.statusAsString(), GONE.contains(response.status()), response.responseMetadata().requestId());
+        DescribeAppResponse response = eitherOwner(app, owner -> describe(calls, app, owner));
+        Map<String, String> facts = new LinkedHashMap<>();
+        ResourceSpec spec = response.resourceSpec();
+        if (spec != null && spec.instanceTypeAsString() != null) {
+            facts.put(INSTANCE_TYPE, spec.instanceTypeAsString());
+        }
+        if (spec != null && spec.sageMakerImageArn() != null) {
+            facts.put(IMAGE, spec.sageMakerImageArn());
+        }
+        return new State(response.statusAsString(), GONE.contains(response.status()),
+                SageMakerTags.live(calls, kind().arn(calls.region(), calls.account(), nativeId)), facts);
     }
 
-    /** DeleteApp; returns the AWS request id. */
+    /** DeleteApp. */
     @Override
-    public String stop(Target target, String nativeId) {
+    public void stop(Calls calls, String nativeId, ActionOptions options) {
         AppId app = AppId.parse(nativeId);
-        return eitherOwner(app, owner -> clients.sageMaker(target.account(), target.region(), target.dryRun())
-                .deleteApp(owned(DeleteAppRequest.builder(), app, owner)
-                        .domainId(app.domain()).appType(app.type()).appName(app.name())
-                        .overrideConfiguration(target.timeLeft()).build()))
-                .responseMetadata().requestId();
+        eitherOwner(app, owner -> calls.change(() -> calls.sageMaker().deleteApp(owned(DeleteAppRequest.builder(), app, owner)
+                .domainId(app.domain()).appType(app.type()).appName(app.name())
+                .overrideConfiguration(calls.timeLeft()).build())));
+    }
+
+    /**
+     * CreateApp with the same name, type and owner, on the instance type and image it had: Studio's own way
+     * back. The user's files were never on the app, so they are all there.
+     */
+    @Override
+    public Done start(Calls calls, String nativeId, Map<String, String> previous) {
+        AppId app = AppId.parse(nativeId);
+        if (!calls.dryRun()) {
+            AppStatus status;
+            try {
+                status = eitherOwner(app, owner -> describe(calls, app, owner)).status();
+            } catch (AwsServiceException e) {
+                if (e.awsErrorDetails() == null || !NOT_FOUND.equals(e.awsErrorDetails().errorCode())) {
+                    throw e;
+                }
+                status = AppStatus.DELETED;
+            }
+            if (status == AppStatus.IN_SERVICE || status == AppStatus.PENDING) {
+                return Done.unchanged("already " + status + "; CreateApp not sent");
+            }
+            if (status == AppStatus.DELETING) {
+                throw new Refusal(Refusal.STATE, "Studio app " + nativeId + " is still Deleting; undo again once it is Deleted");
+            }
+        }
+        ResourceSpec.Builder spec = ResourceSpec.builder();
+        if (previous.containsKey(INSTANCE_TYPE)) {
+            spec.instanceType(previous.get(INSTANCE_TYPE));
+        }
+        if (previous.containsKey(IMAGE)) {
+            spec.sageMakerImageArn(previous.get(IMAGE));
+        }
+        eitherOwner(app, owner -> calls.change(() -> calls.sageMaker().createApp(owned(CreateAppRequest.builder(), app, owner)
+                .domainId(app.domain()).appType(app.type()).appName(app.name()).resourceSpec(spec.build())
+                .overrideConfiguration(calls.timeLeft()).build())));
+        return Done.changed("CreateApp sent", Map.of(Stop.STATE, "Deleted"));
+    }
+
+    private static DescribeAppResponse describe(Calls calls, AppId app, Owner owner) {
+        return calls.read(() -> calls.sageMaker().describeApp(owned(DescribeAppRequest.builder(), app, owner)
+                .domainId(app.domain()).appType(app.type()).appName(app.name())
+                .overrideConfiguration(calls.timeLeft()).build())).orElseThrow();
     }
 
     /**
@@ -129,6 +183,10 @@ public final class StudioApps implements StopAdapter {
     }
 
     private static DeleteAppRequest.Builder owned(DeleteAppRequest.Builder b, AppId app, Owner owner) {
+        return owner == Owner.SPACE ? b.spaceName(app.owner()) : b.userProfileName(app.owner());
+    }
+
+    private static CreateAppRequest.Builder owned(CreateAppRequest.Builder b, AppId app, Owner owner) {
         return owner == Owner.SPACE ? b.spaceName(app.owner()) : b.userProfileName(app.owner());
     }
 }

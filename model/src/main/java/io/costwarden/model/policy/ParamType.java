@@ -294,6 +294,94 @@ public interface ParamType<T> {
         }
     };
 
+    /** An instance type as AWS spells it: {@code g5.xlarge}, {@code ml.t3.medium}. */
+    ParamType<String> INSTANCE_TYPE = new ParamType<>() {
+        private final Pattern type = Pattern.compile("(ml\\.)?[a-z][a-z0-9-]*\\.[a-z0-9-]+");
+
+        @Override
+        public String read(Node node, String key, Problems problems) {
+            String v = scalar(node, key, problems);
+            if (v != null && !type.matcher(v).matches()) {
+                problems.at(node, "'" + key + "' is not an instance type: '" + v + "' (write g5.xlarge, ml.t3.medium)");
+                return null;
+            }
+            return v;
+        }
+
+        @Override
+        public String describe() {
+            return "instance type (`g5.xlarge`, `ml.t3.medium`)";
+        }
+    };
+
+    /** Instance types, at least one. */
+    ParamType<List<String>> INSTANCE_TYPES = new ParamType<>() {
+        @Override
+        public List<String> read(Node node, String key, Problems problems) {
+            List<String> items = list("").read(node, key, problems);
+            if (items == null) {
+                return null;
+            }
+            boolean ok = true;
+            List<Node> nodes = ((SequenceNode) node).getValue();
+            for (int i = 0; i < items.size(); i++) {
+                ok &= INSTANCE_TYPE.read(nodes.get(i), key + " item", problems) != null;
+            }
+            return ok ? items : null;
+        }
+
+        @Override
+        public String describe() {
+            return "list of instance types";
+        }
+
+        @Override
+        public String spell(List<String> value) {
+            return "[" + String.join(", ", value) + "]";
+        }
+    };
+
+    /**
+     * Tag key to one literal value, within AWS's limits (key 1-128 characters, value up to 256, no
+     * {@code aws:} prefix, which AWS reserves and refuses).
+     */
+    ParamType<Map<String, String>> TAG_VALUES = new ParamType<>() {
+        @Override
+        public Map<String, String> read(Node node, String key, Problems problems) {
+            if (!(node instanceof MappingNode map) || map.getValue().isEmpty()) {
+                problems.at(node, "'" + key + "' must be a mapping of tag keys to values, e.g. {costwarden:flagged: idle}");
+                return null;
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            boolean ok = true;
+            for (NodeTuple t : map.getValue()) {
+                String tag = scalar(t.getKeyNode(), key + " tag key", problems);
+                String value = t.getValueNode() instanceof ScalarNode s ? s.getValue() : null;
+                if (value == null) {
+                    problems.at(t.getValueNode(), "'" + key + "." + tag + "' must be a single value");
+                    ok = false;
+                } else if (tag != null && (tag.length() > 128 || tag.toLowerCase(Locale.ROOT).startsWith("aws:"))) {
+                    problems.at(t.getKeyNode(), "tag key '" + tag + "' is refused by AWS: at most 128 characters, no 'aws:' prefix");
+                    ok = false;
+                } else if (value.length() > 256) {
+                    problems.at(t.getValueNode(), "tag value for '" + tag + "' is longer than AWS's 256 characters");
+                    ok = false;
+                } else if (tag == null) {
+                    ok = false;
+                } else if (out.putIfAbsent(tag, value) != null) {
+                    problems.at(t.getKeyNode(), "duplicate tag key '" + tag + "' in '" + key + "'");
+                    ok = false;
+                }
+            }
+            return ok ? Map.copyOf(out) : null;
+        }
+
+        @Override
+        public String describe() {
+            return "mapping of tag key to value";
+        }
+    };
+
     /** Bytes per second: {@code 10KB/s}, {@code 1.5MB/s}, or a plain number of bytes per second (1 KB = 1000 B). */
     ParamType<Double> BYTE_RATE = new ParamType<>() {
         @Override

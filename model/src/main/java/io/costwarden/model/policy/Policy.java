@@ -1,6 +1,7 @@
 package io.costwarden.model.policy;
 
 import io.costwarden.model.ActionKind;
+import io.costwarden.model.ActionOptions;
 import io.costwarden.model.Mode;
 import io.costwarden.model.ResourceKind;
 import java.time.Duration;
@@ -12,16 +13,24 @@ import java.util.Set;
  *
  * @param resources the kinds it watches (one, except for group policies that may sum several)
  * @param detect    what decides, e.g. a {@link LaunchRule} or an {@link IdleRule}
+ * @param options   the parameters given under the action word (defaults for a plain word)
  * @param grace     time between the warning finding and the action; the condition must still hold then
  * @param channels  alert channels (names configured in the actions role) that hear about its findings
  * @param origin    where it was declared, {@code file:line}, so a finding can point back to its source
  */
 public record Policy(String name, Set<ResourceKind> resources, Detector detect, Scope scope, ActionKind action,
-        Mode mode, Duration grace, Exemption exempt, List<String> channels, String origin) {
+        ActionOptions options, Mode mode, Duration grace, Exemption exempt, List<String> channels, String origin) {
 
     public Policy {
         resources = Set.copyOf(resources);
         channels = List.copyOf(channels);
+        options = options == null ? ActionOptions.NONE : options;
+    }
+
+    /** A policy whose action takes its default options. */
+    public Policy(String name, Set<ResourceKind> resources, Detector detect, Scope scope, ActionKind action, Mode mode,
+            Duration grace, Exemption exempt, List<String> channels, String origin) {
+        this(name, resources, detect, scope, action, ActionOptions.NONE, mode, grace, exempt, channels, origin);
     }
 
     /** A policy with everything but its core left at the defaults a policy file would give. */

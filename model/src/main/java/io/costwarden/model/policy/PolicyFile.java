@@ -1,6 +1,7 @@
 package io.costwarden.model.policy;
 
 import io.costwarden.model.ActionKind;
+import io.costwarden.model.ActionOptions;
 import io.costwarden.model.Ids;
 import io.costwarden.model.Mode;
 import io.costwarden.model.ResourceKind;
@@ -136,8 +137,27 @@ public final class PolicyFile {
                     + "' must be lower-case letters, digits and dashes, at most 63 characters");
         }
         Set<ResourceKind> resources = resources(node, keys);
-        ActionKind action = word(keys.get("action"), "action", ActionKind.NOTIFY, ActionKind::byWord,
-                Arrays.stream(ActionKind.values()).map(ActionKind::word).toList());
+        NodeTuple actionKey = keys.get("action");
+        Node actionParams = null;
+        ActionKind action;
+        if (actionKey != null && actionKey.getValueNode() instanceof MappingNode) {
+            Set<String> words = Arrays.stream(ActionKind.values()).map(ActionKind::word)
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            Map<String, NodeTuple> chosen = mapping(actionKey.getValueNode(), "'action'", words);
+            if (chosen.size() == 1) {
+                NodeTuple t = chosen.values().iterator().next();
+                action = ActionKind.byWord(((ScalarNode) t.getKeyNode()).getValue()).orElseThrow();
+                actionParams = t.getValueNode();
+            } else {
+                if (problems.count() == before) {
+                    problems.at(actionKey.getValueNode(), "'action' names exactly one action, one of " + String.join(", ", words));
+                }
+                action = null;
+            }
+        } else {
+            action = word(actionKey, "action", ActionKind.NOTIFY, ActionKind::byWord,
+                    Arrays.stream(ActionKind.values()).map(ActionKind::word).toList());
+        }
         Mode mode = word(keys.get("mode"), "mode", Mode.DRY_RUN, Mode::byWord,
                 Arrays.stream(Mode.values()).map(Mode::word).toList());
 
@@ -184,6 +204,7 @@ public final class PolicyFile {
                     + " so its action can only be " + type.actions().stream().map(ActionKind::word).sorted()
                     .collect(Collectors.joining(", ")));
         }
+        ActionOptions options = action == null ? null : actionOptions(action, actionParams, actionKey, resources);
         Scope scope = keys.containsKey("scope") ? scope(keys.get("scope").getValueNode(), type) : Scope.EVERYTHING;
         Params own = new Params();
         for (Param<?> p : List.of(GRACE, EXEMPT, NOTIFY)) {
@@ -199,12 +220,40 @@ public final class PolicyFile {
             }
         }
         if (problems.count() > before || name == null || resources == null || detector == null || action == null
-                || mode == null || scope == null) {
+                || options == null || mode == null || scope == null) {
             return Optional.empty();
         }
-        return Optional.of(new Policy(name, resources, detector, scope, action, mode, own.get(GRACE),
+        return Optional.of(new Policy(name, resources, detector, scope, action, options, mode, own.get(GRACE),
                 new Exemption(own.find(EXEMPT).orElse(Map.of())), notify,
                 problems.file() + ":" + (node.getStartMark().getLine() + 1)));
+    }
+
+    /**
+     * The action's parameters: none for a plain word ({@code action: stop}), else those under the word
+     * ({@code action: {downscale: {to-type: g5.xlarge}}}), checked against the kinds the policy watches.
+     */
+    private ActionOptions actionOptions(ActionKind action, Node params, NodeTuple actionKey, Set<ResourceKind> kinds) {
+        int before = problems.count();
+        Params values = new Params();
+        List<Param<?>> declared = ActionParams.of(action);
+        boolean empty = params == null || params instanceof ScalarNode s && s.getValue().isEmpty();
+        if (!empty) {
+            Set<String> allowed = declared.stream().map(Param::key).collect(Collectors.toCollection(LinkedHashSet::new));
+            Map<String, NodeTuple> given = mapping(params, declared.isEmpty() ? "'" + action.word() + "' takes no parameters;"
+                    + " its value" : "'" + action.word() + "'", allowed);
+            for (Param<?> p : declared) {
+                readParam(values, p, given.get(p.key()));
+            }
+        }
+        if (problems.count() > before) {
+            return null;
+        }
+        ActionOptions options = ActionParams.build(action, values);
+        if (kinds != null) {
+            Node at = params != null && !empty ? params : actionKey.getValueNode();
+            ActionParams.checks(action, options, kinds).forEach(message -> problems.at(at, message));
+        }
+        return problems.count() > before ? null : options;
     }
 
     /** {@code resource: ec2-instance}, or for group policies a list of kinds. */

@@ -28,7 +28,8 @@ public final class PolicyReference {
                 + "; group detectors take a list", "required", "the kinds of resource the policy watches");
         row(md, "detect", "mapping with exactly one detector", "required", "the detector and its parameters (below)");
         row(md, "scope", "mapping (below)", "everything", "which resources (or, for group detectors, which groups) the policy looks at");
-        row(md, "action", "one of " + words(Arrays.stream(ActionKind.values()).map(ActionKind::word).toList()),
+        row(md, "action", "one of " + words(Arrays.stream(ActionKind.values()).map(ActionKind::word).toList())
+                + ", or a mapping of one of them to its parameters (`{downscale: {to-type: g5.xlarge}}`)",
                 "`notify`", "what to do when the grace period ends with the condition holding");
         row(md, "mode", "one of " + words(Arrays.stream(Mode.values()).map(Mode::word).toList()), "`dry-run`",
                 "`dry-run` records the exact request it would send; `notify` only makes the finding; `enforce` sends the request");
@@ -47,6 +48,15 @@ public final class PolicyReference {
             md.append("| `").append(a.word()).append("` | ").append(a.summary()).append(" | ")
                     .append(a.resources().size() == ResourceKind.values().length ? "every resource" : kinds(a.resources()))
                     .append(" |\n");
+        }
+        for (ActionKind a : ActionKind.values()) {
+            if (ActionParams.of(a).isEmpty()) {
+                continue;
+            }
+            md.append("\n#### `").append(a.word()).append("` parameters\n\n| parameter | type | default | meaning |\n|---|---|---|---|\n");
+            for (Param<?> p : ActionParams.of(a)) {
+                row(md, p);
+            }
         }
         md.append("\n### Detectors\n");
         for (DetectorType t : DetectorType.all()) {

@@ -108,10 +108,11 @@ public final class DecisionTopology {
                         .withName(name + "-actions-sink"));
     }
 
-    static ActionRequest request(Finding f) {
+    /** The request for an acted finding, with the options and exempt filters of the policy in force. */
+    static ActionRequest request(Finding f, Policy p) {
         return new ActionRequest(ActionRequest.SCHEMA_VERSION, Ids.action(f.id(), f.action()), f.id(), f.policy(),
                 f.policyVersion(), f.action(), f.mode(), f.resourceId(), f.kind(), f.nativeId(), f.account(), f.region(),
-                f.detectedAt());
+                f.instanceType(), p.options(), p.exempt().tags(), "", ActionRequest.BY_POLICY, f.detectedAt());
     }
 
     static final class Decide implements Processor<String, DecisionInput, String, Output> {
@@ -312,7 +313,7 @@ public final class DecisionTopology {
             emit(acted);
             store.put(key, acted);
             if (p.acts() && !acted.resourceId().isEmpty()) {
-                context.forward(new Record<>(acted.resourceId(), new ActionOut(request(acted)), now.toEpochMilli()));
+                context.forward(new Record<>(acted.resourceId(), new ActionOut(request(acted, p)), now.toEpochMilli()));
             }
         }
 
