@@ -85,6 +85,58 @@ final class FakeAws implements AutoCloseable {
         server.stubFor(call.get().inScenario(scenario).whenScenarioStateIs("answered").willReturn(then));
     }
 
+    /**
+     * Answers matching calls in order, the last one from then on: a resource passing through states while a
+     * waiter polls it. A supplier, for the reason given at {@link #stubFirstThen}.
+     */
+    void stubSequence(Supplier<MappingBuilder> call, ResponseDefinitionBuilder... answers) {
+        String scenario = "sequence-" + server.getStubMappings().size();
+        for (int i = 0; i < answers.length; i++) {
+            String state = i == 0 ? Scenario.STARTED : "answer-" + i;
+            var b = call.get().inScenario(scenario).whenScenarioStateIs(state);
+            server.stubFor((i < answers.length - 1 ? b.willSetStateTo("answer-" + (i + 1)) : b).willReturn(answers[i]));
+        }
+    }
+
+    /** An EC2 answer: the element named for the action, with a request id and the given content. */
+    static ResponseDefinitionBuilder ec2(String action, String requestId, String content) {
+        return xml(200, "<" + action + "Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>" + requestId
+                + "</requestId>" + content + "</" + action + "Response>");
+    }
+
+    /** An Auto Scaling answer, with its Result element and ResponseMetadata. */
+    static ResponseDefinitionBuilder autoScaling(String action, String requestId, String result) {
+        return xml(200, "<" + action + "Response xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><" + action
+                + "Result>" + result + "</" + action + "Result><ResponseMetadata><RequestId>" + requestId
+                + "</RequestId></ResponseMetadata></" + action + "Response>");
+    }
+
+    static ResponseDefinitionBuilder autoScalingError(int status, String code, String message, String requestId) {
+        return xml(status, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type>"
+                + "<Code>" + code + "</Code><Message>" + message + "</Message></Error><RequestId>" + requestId
+                + "</RequestId></ErrorResponse>");
+    }
+
+    /**
+     * DescribeInstances with one instance in full: what a replacement copies.
+     *
+     * @param extra more elements of the instance item (tagSet, instanceLifecycle)
+     */
+    static ResponseDefinitionBuilder ec2InstanceFull(String instanceId, String state, String type, String requestId,
+            String extra) {
+        return ec2("DescribeInstances", requestId, """
+                <reservationSet><item><reservationId>r-0123456789abcdef0</reservationId><ownerId>123456789012</ownerId>
+                  <instancesSet><item><instanceId>%s</instanceId><instanceType>%s</instanceType>
+                    <instanceState><code>%d</code><name>%s</name></instanceState>
+                    <placement><availabilityZone>us-east-1a</availabilityZone></placement>
+                    <subnetId>subnet-0a1b2c3d</subnetId><keyName>ml-team</keyName>
+                    <groupSet><item><groupId>sg-0aa11bb22</groupId><groupName>notebooks</groupName></item></groupSet>
+                    <iamInstanceProfile><arn>arn:aws:iam::123456789012:instance-profile/notebook</arn><id>AIPAEXAMPLE</id></iamInstanceProfile>
+                    %s
+                  </item></instancesSet>
+                </item></reservationSet>""".formatted(instanceId, type, ec2StateCode(state), state, extra));
+    }
+
     static ResponseDefinitionBuilder xml(int status, String body) {
         return aResponse().withStatus(status).withHeader("Content-Type", "text/xml").withBody(body);
     }
