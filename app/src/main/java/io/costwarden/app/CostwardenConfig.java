@@ -105,6 +105,18 @@ public interface CostwardenConfig {
         AssumeRole assumeRole();
 
         /**
+         * How long one action may take in all: its reads, changes and waits (an EC2 type change stops, waits,
+         * modifies, starts and waits). The role's transaction timeout and poll interval are sized from it, so
+         * it must stay below the broker's transaction.max.timeout.ms (15 min by default) minus 2 minutes.
+         */
+        @WithDefault("PT10M")
+        Duration timeout();
+
+        /** How often a waiter asks AWS whether a resource reached the state it waits for (EC2's own default). */
+        @WithDefault("PT15S")
+        Duration waiterPoll();
+
+        /**
          * Cross-account access: in every account other than the one Costwarden's own credentials belong to,
          * calls are signed with credentials from STS AssumeRole of arn:aws:iam::ACCOUNT:role/NAME.
          */

@@ -125,19 +125,22 @@ public final class AlertEvents {
     }
 
     /**
-     * The alert kind of a result. An undo's result will map to {@link AlertKind#UNDONE} once action results
-     * carry undo (issue #5 item 2); until then every result is the outcome of the action itself. An outcome
-     * this code does not know yet makes no alert rather than a wrong one.
+     * The alert kind of a result. An undo that succeeded is {@link AlertKind#UNDONE}; one that failed or was
+     * refused is {@link AlertKind#FAILED}, since the operator who asked expected the change to be reverted.
+     * An outcome this code does not know yet makes no alert rather than a wrong one.
      */
     static Optional<AlertKind> kindOf(ActionResult r) {
         if (r.outcome() == null) {
             return Optional.empty();
         }
         Outcome o = r.outcome();
+        if (r.isUndo()) {
+            return Optional.of(o == Outcome.SUCCEEDED ? AlertKind.UNDONE : AlertKind.FAILED);
+        }
         if (o == Outcome.FAILED) {
             return Optional.of(AlertKind.FAILED);
         }
-        if (o == Outcome.SUCCEEDED || o == Outcome.DRY_RUN || o == Outcome.SKIPPED) {
+        if (o == Outcome.SUCCEEDED || o == Outcome.DRY_RUN || o == Outcome.SKIPPED || o == Outcome.RECOMMENDED) {
             return Optional.of(AlertKind.ACTED);
         }
         return Optional.empty();

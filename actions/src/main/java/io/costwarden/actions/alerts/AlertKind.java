@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * What an alert says happened: one kind per state change a person may need to hear about. Warnings,
- * resolutions and cancellations come from finding transitions; acted and failed from the executor's
+ * resolutions and cancellations come from finding transitions; acted, failed and undone from the executor's
  * result (an action that was requested is reported once it has an outcome, not when it was asked for).
  */
 public enum AlertKind {
@@ -17,10 +17,7 @@ public enum AlertKind {
     ACTED("acted"),
     /** The action was attempted and AWS refused it or could not be reached. */
     FAILED("failed"),
-    /**
-     * An action was reverted. Reserved for the undo work (issue #5 item 2): action results carry no undo
-     * yet, so nothing produces this kind today; channels and receivers already know it.
-     */
+    /** An operator's undo reverted an action. */
     UNDONE("undone"),
     /** The condition cleared after the action. */
     RESOLVED("resolved"),

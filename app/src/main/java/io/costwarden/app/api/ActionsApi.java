@@ -5,6 +5,7 @@ import io.costwarden.model.ActionResult;
 import io.costwarden.model.Outcome;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
@@ -34,6 +35,14 @@ public class ActionsApi {
                 .filter(a -> finding == null || a.findingId().equals(finding))
                 .toList();
         return Page.of(all, paging);
+    }
+
+    /** One action's result by its id (an undo's id included), from the results this instance holds. */
+    @GET
+    @Path("{id}")
+    public ActionResult one(@PathParam("id") String actionId) {
+        return recent.results().stream().filter(a -> a.actionId().equals(actionId)).findFirst()
+                .orElseThrow(() -> ApiProblem.notFound("no action " + actionId + " among the results this instance holds"));
     }
 
     private static Outcome parse(String outcome) {

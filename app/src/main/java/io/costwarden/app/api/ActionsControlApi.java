@@ -2,29 +2,43 @@ package io.costwarden.app.api;
 
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.kafka.KafkaCluster;
+import io.costwarden.app.roles.RecentActivity;
+import io.costwarden.model.ActionRequest;
+import io.costwarden.model.ActionResult;
 import io.costwarden.model.ActionsControl;
 import io.costwarden.model.Topics;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
 import org.jboss.logging.Logger;
 
 /**
- * The cluster-wide kill switch: a pause is a record on the compacted costwarden.control.v1 that every
- * executor follows, so it holds for every instance, also those started later. Answers only once the
- * broker has the record. Requires costwarden.api.admin-key.
+ * The operator endpoints, which require costwarden.api.admin-key.
+ *
+ * <p>The cluster-wide kill switch: a pause is a record on the compacted costwarden.control.v1 that every
+ * executor follows, so it holds for every instance, also those started later.
+ *
+ * <p>Undo: a request on costwarden.actions.v1 naming the action to reverse. The executor takes what that
+ * action changed from its ledger; this endpoint only checks, from the results this instance holds, that
+ * there is something to undo, so that an operator hears why not at once rather than from the audit trail.
+ *
+ * <p>Both answer only once the broker has the record.
  */
 @Path("/api/actions")
 @Produces(MediaType.APPLICATION_JSON)
@@ -33,10 +47,12 @@ public class ActionsControlApi {
 
     private final CostwardenConfig config;
     private final KafkaCluster kafka;
+    private final RecentActivity recent;
 
-    public ActionsControlApi(CostwardenConfig config, KafkaCluster kafka) {
+    public ActionsControlApi(CostwardenConfig config, KafkaCluster kafka, RecentActivity recent) {
         this.config = config;
         this.kafka = kafka;
+        this.recent = recent;
     }
 
     @POST
@@ -53,27 +69,67 @@ public class ActionsControlApi {
         return write(key, false, reason, by);
     }
 
-    private ActionsControl write(String key, boolean paused, String reason, String by) {
+    /** The undo as it was accepted: the id its result will carry on costwarden.action-results.v1. */
+    public record UndoAccepted(String undoActionId, String undoOf, String requestedBy, String status) {
+    }
+
+    @POST
+    @Path("{id}/undo")
+    public Response undo(@HeaderParam("x-api-key") String key, @PathParam("id") String actionId, @QueryParam("by") String by) {
+        requireAdmin(key);
+        ActionResult original = recent.results().stream().filter(a -> a.actionId().equals(actionId)).findFirst()
+                .orElseThrow(() -> ApiProblem.notFound("no action " + actionId + " among the " + recent.results().size()
+                        + " most recent results this instance holds (costwarden.api.recent-limit)"));
+        Optional<ActionResult> earlier = recent.results().stream().filter(a -> a.undoOf().equals(actionId)).findFirst();
+        if (earlier.isPresent()) {
+            throw ApiProblem.conflict("action " + actionId + " already has an undo: " + earlier.get().actionId() + " ("
+                    + earlier.get().outcome() + ")");
+        }
+        if (original.isUndo()) {
+            throw ApiProblem.conflict("action " + actionId + " is itself an undo; act again instead");
+        }
+        if (!original.changedSomething()) {
+            throw ApiProblem.conflict("action " + actionId + " changed nothing (" + original.outcome()
+                    + (original.message().isEmpty() ? "" : ": " + original.message()) + "), so there is nothing to undo");
+        }
+        String operator = by == null || by.isBlank() ? "api" : by;
+        ActionRequest undo = ActionRequest.undo(original, operator, Clock.systemUTC().instant());
+        send(Topics.ACTIONS.name(), undo.resourceId(), undo, Topics.ACTIONS.keySerde().serializer(),
+                Topics.ACTIONS.valueSerde().serializer());
+        LOG.warnf("undo of action %s (%s of %s) requested by %s", actionId, original.action().word(), original.resourceId(),
+                operator);
+        return Response.accepted(new UndoAccepted(undo.actionId(), actionId, operator, "requested")).build();
+    }
+
+    private void requireAdmin(String key) {
         if (config.api().adminKey().isEmpty()) {
             throw ApiProblem.forbidden("operator endpoints are off: set costwarden.api.admin-key to use them");
         }
         if (!IngestCredentials.same(config.api().adminKey().get(), key)) {
             throw ApiProblem.unauthorized("missing or wrong x-api-key for the operator endpoints");
         }
+    }
+
+    private ActionsControl write(String key, boolean paused, String reason, String by) {
+        requireAdmin(key);
         ActionsControl control = new ActionsControl(ActionsControl.SCHEMA_VERSION, paused, by == null ? "api" : by,
                 reason == null ? "" : reason, Clock.systemUTC().instant());
-        Map<String, Object> props = new HashMap<>(kafka.clientSettings());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, ActionsControl> producer = new KafkaProducer<>(props, Topics.CONTROL.keySerde().serializer(),
-                Topics.CONTROL.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(Topics.CONTROL.name(), ActionsControl.KEY, control)).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiProblem.unavailable("interrupted while writing the switch");
-        } catch (ExecutionException | TimeoutException e) {
-            throw ApiProblem.unavailable("cannot write " + Topics.CONTROL.name() + ": " + e.getMessage());
-        }
+        send(Topics.CONTROL.name(), ActionsControl.KEY, control, Topics.CONTROL.keySerde().serializer(),
+                Topics.CONTROL.valueSerde().serializer());
         LOG.warnf("actions %s by %s: %s", paused ? "PAUSED" : "resumed", control.by(), control.reason());
         return control;
+    }
+
+    private <V> void send(String topic, String recordKey, V value, Serializer<String> keys, Serializer<V> values) {
+        Map<String, Object> props = new HashMap<>(kafka.clientSettings());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, V> producer = new KafkaProducer<>(props, keys, values)) {
+            producer.send(new ProducerRecord<>(topic, recordKey, value)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiProblem.unavailable("interrupted while writing to " + topic);
+        } catch (ExecutionException | TimeoutException e) {
+            throw ApiProblem.unavailable("cannot write " + topic + ": " + e.getMessage());
+        }
     }
 }

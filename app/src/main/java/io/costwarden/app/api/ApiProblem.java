@@ -31,6 +31,16 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(Response.Status.FORBIDDEN, message);
     }
 
+    /** There is no such thing (404). */
+    public static ApiProblem notFound(String message) {
+        return new ApiProblem(Response.Status.NOT_FOUND, message);
+    }
+
+    /** The thing is in a state that refuses the request (409). */
+    public static ApiProblem conflict(String message) {
+        return new ApiProblem(Response.Status.CONFLICT, message);
+    }
+
     /** The part of Costwarden that would answer is not running here, or not yet (503). */
     public static ApiProblem unavailable(String message) {
         return new ApiProblem(Response.Status.SERVICE_UNAVAILABLE, message);

@@ -39,6 +39,9 @@ public class CostwardenMain implements QuarkusApplication {
               refresh-prices [--region R]... [--instance-type T]... [--spot] [--out FILE]
                                          fetch AWS prices (default us-east-1) into an instance catalog
                                          CSV, to stdout unless --out (docs/catalog.md)
+              undo ACTION_ID [--url URL] [--api-key KEY] [--by NAME] [--wait SECONDS]
+                                         ask a running Costwarden (default http://localhost:8080) to
+                                         undo an action; the key defaults to $COSTWARDEN_API_KEY
               help                       this text
             """;
 
@@ -63,6 +66,8 @@ public class CostwardenMain implements QuarkusApplication {
                 // Pure file checking: no broker, no roles, no HTTP; so no Quarkus at all.
                 System.exit(Validate.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             }
+            case "undo" -> System.exit(Undo.run(Arrays.copyOfRange(args, 1, args.length), System::getenv, System.out,
+                    System.err));
             case "refresh-prices" -> System.exit(RefreshPrices.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             case "help", "--help", "-h" -> {
                 System.out.print(USAGE);

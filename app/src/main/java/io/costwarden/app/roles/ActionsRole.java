@@ -12,7 +12,9 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.costwarden.model.InstanceCatalog;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
@@ -26,6 +28,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ActionsRole {
     private static final Logger LOG = Logger.getLogger(ActionsRole.class);
+
+    /** Room on top of one action's budget for the commit and the STS calls that fetch credentials. */
+    private static final Duration MARGIN = Duration.ofMinutes(2);
+    static final Duration MAX_ACTION_TIMEOUT = Duration.ofMinutes(13);
 
     private final CostwardenConfig config;
     private final KafkaCluster kafka;
@@ -46,16 +52,24 @@ public class ActionsRole {
         var role = config.actions().assumeRole();
         clients = AwsClients.withDefaultCredentials(config.actions().awsEndpointOverride(),
                 role.name().map(name -> new AwsClients.AssumeRole(name, role.externalId().orElse(""))));
-        Executor executor = Executor.over(clients, config.actions().forceDryRun(), meters, Clock.systemUTC());
-        Properties props = StreamsSettings.of(kafka, config, config.actions().applicationId());
-        // AWS calls run inside the exactly-once transaction: few requests per transaction, and a transaction
-        // timeout above their combined worst case, so slow calls cannot abort work already done. One action is
-        // its Describe and its stop within Executor.ACTION_TIMEOUT (20 s), plus at most two STS calls of
-        // AwsClients.STS_CALL_TIMEOUT (5 s) when it needs fresh credentials: 30 s, 5 x 30 s = 150 s.
-        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5);
-        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 180_000);
-        DeadLetterHandler.countWith(meters);
         var a = config.actions();
+        if (a.timeout().compareTo(MAX_ACTION_TIMEOUT) > 0 || a.timeout().isNegative() || a.timeout().isZero()) {
+            throw new IllegalArgumentException("costwarden.actions.timeout must be positive and at most "
+                    + MAX_ACTION_TIMEOUT + " (the broker's default transaction.max.timeout.ms of 15 min, less a margin), was "
+                    + a.timeout());
+        }
+        Executor executor = Executor.over(clients, a.forceDryRun(), new Executor.Timing(a.timeout(), a.waiterPoll()),
+                InstanceCatalog.bundled(), meters, Clock.systemUTC());
+        Properties props = StreamsSettings.of(kafka, config, a.applicationId());
+        // AWS calls run inside the exactly-once transaction, one action per transaction: a downscale may wait
+        // minutes for an instance to stop and start. The transaction timeout and the poll interval cover one
+        // action's whole budget (costwarden.actions.timeout, which bounds every call and wait of it, STS
+        // included) plus a margin, so a slow action cannot abort or fence work already done.
+        long budget = a.timeout().plus(MARGIN).toMillis();
+        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 1);
+        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), (int) budget);
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) budget);
+        DeadLetterHandler.countWith(meters);
         Guardrails guardrails = new Guardrails(a.paused(), java.util.Set.copyOf(a.allowedAccounts().orElse(java.util.List.of())),
                 a.limits().perPolicy(), a.limits().global(), a.limits().window());
         running = new RunningStreams("actions", ExecutorTopology.build(executor, guardrails, meters), props, meters);
