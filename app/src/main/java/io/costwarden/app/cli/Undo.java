@@ -22,13 +22,13 @@ import java.util.function.Function;
  * 60; 0 returns once the request is accepted). Exit 0 when the undo succeeded (or, without waiting, was
  * accepted), 1 when it was refused or failed, 2 when the result did not come in time, 64 for bad usage.
  */
-final class Undo {
+public final class Undo {
     static final String DEFAULT_URL = "http://localhost:8080";
 
     private Undo() {
     }
 
-    static int run(String[] args, Function<String, String> env, PrintStream out, PrintStream err) {
+    public static int run(String[] args, Function<String, String> env, PrintStream out, PrintStream err) {
         String url = DEFAULT_URL;
         String key = env.apply("COSTWARDEN_API_KEY");
         String by = System.getProperty("user.name", "cli");
