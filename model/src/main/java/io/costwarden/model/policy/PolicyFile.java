@@ -250,7 +250,11 @@ public final class PolicyFile {
         }
         ActionOptions options = ActionParams.build(action, values);
         if (kinds != null) {
-            Node at = params != null && !empty ? params : actionKey.getValueNode();
+            if (action == ActionKind.NOTIFY) {
+                // Also a policy without 'action': notify's options need no checking.
+                return options;
+            }
+            Node at = !empty ? params : actionKey.getValueNode();
             ActionParams.checks(action, options, kinds).forEach(message -> problems.at(at, message));
         }
         return problems.count() > before ? null : options;
