@@ -167,12 +167,18 @@ public class Demo {
         Map<String, Integer> byOutcome = new TreeMap<>();
         results.forEach(x -> byOutcome.merge(x.outcome().name(), 1, Integer::sum));
         a.set("byOutcome", Json.mapper().valueToTree(byOutcome));
+        Map<String, Integer> byAction = new TreeMap<>();
+        results.forEach(x -> byAction.merge(x.action().word(), 1, Integer::sum));
+        a.set("byAction", Json.mapper().valueToTree(byAction));
         ArrayNode actionItems = a.putArray("items");
         for (ActionResult x : results) {
             ObjectNode item = actionItems.addObject().put("actionId", x.actionId()).put("findingId", x.findingId())
                     .put("action", x.action().word()).put("outcome", x.outcome().name()).put("resource", x.resourceId())
                     .put("message", x.message());
             item.set("request", Json.mapper().valueToTree(x.request()));
+            // Every change a dry-run would send, in order: a downscale is a stop, a type change and a start.
+            ArrayNode calls = item.putArray("requests");
+            x.requests().forEach(w -> calls.addObject().put("operation", w.operation()).put("body", w.body()));
         }
         report.put("api", api);
         return report;
