@@ -181,4 +181,46 @@ class UndoTest {
         assertThat(r.errorCode()).isEqualTo(Refusal.NOT_UNDOABLE);
         assertThat(r.message()).isEqualTo("a stopped sagemaker-training-job cannot be started again");
     }
+
+    @Test
+    void aStudioAppIsCreatedAgainWithTheInstanceTypeAndImageItHad() {
+        String app = "d-xtzjpfz2wdzp/ana-space/jupyterlab/default";
+        String ids = "\"DomainId\":\"d-xtzjpfz2wdzp\",\"SpaceName\":\"ana-space\",\"AppType\":\"JupyterLab\","
+                + "\"AppName\":\"default\"";
+        aws.stubSequence(() -> FakeAws.sageMaker("DescribeApp"),
+                FakeAws.json(200, "da-1", "{\"Status\":\"InService\",\"ResourceSpec\":{\"InstanceType\":"
+                        + "\"ml.g5.xlarge\",\"SageMakerImageArn\":\"arn:aws:sagemaker:us-east-1:081325390199:image/"
+                        + "sagemaker-distribution-gpu\"}}"),
+                FakeAws.json(200, "da-2", "{\"Status\":\"Deleted\"}"));
+        aws.stub(FakeAws.sageMaker("DeleteApp"), FakeAws.json(200, "del-1", "{}"));
+        aws.stub(FakeAws.sageMaker("CreateApp"), FakeAws.json(200, "cr-1", "{\"AppArn\":\"arn\"}"));
+        Executor executor = Requests.fastExecutor(clients);
+        ActionResult stopped = executor.execute(Requests.stop(ResourceKind.SAGEMAKER_APP, app, Mode.ENFORCE));
+        assertThat(stopped.previous()).containsEntry("instanceType", "ml.g5.xlarge");
+
+        ActionResult undone = executor.execute(ActionRequest.undo(stopped, "ops", T0), stopped);
+
+        assertThat(undone.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(aws.only("CreateApp").getBodyAsString()).isEqualTo("{" + ids + ",\"ResourceSpec\":{\"SageMakerImageArn\":"
+                + "\"arn:aws:sagemaker:us-east-1:081325390199:image/sagemaker-distribution-gpu\",\"InstanceType\":"
+                + "\"ml.g5.xlarge\"}}");
+    }
+
+    @Test
+    void aNotebookStopIsUndoneWithStartNotebookInstance() {
+        aws.stubSequence(() -> FakeAws.sageMaker("DescribeNotebookInstance"),
+                FakeAws.json(200, "d-1", "{\"NotebookInstanceStatus\":\"InService\"}"),
+                FakeAws.json(200, "d-2", "{\"NotebookInstanceStatus\":\"Stopped\"}"));
+        aws.stub(FakeAws.sageMaker("StopNotebookInstance"), FakeAws.json(200, "s-1", "{}"));
+        aws.stub(FakeAws.sageMaker("StartNotebookInstance"), FakeAws.json(200, "st-1", "{}"));
+        Executor executor = Requests.fastExecutor(clients);
+        ActionResult stopped = executor.execute(Requests.stop(ResourceKind.SAGEMAKER_NOTEBOOK, "ana-gpu", Mode.ENFORCE));
+
+        ActionResult undone = executor.execute(ActionRequest.undo(stopped, "ops", T0), stopped);
+
+        assertThat(undone.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(aws.only("StartNotebookInstance").getBodyAsString()).isEqualTo("{\"NotebookInstanceName\":\"ana-gpu\"}");
+        assertThat(aws.calls()).containsExactly("DescribeNotebookInstance", "ListTags", "StopNotebookInstance",
+                "DescribeNotebookInstance", "StartNotebookInstance");
+    }
 }

@@ -63,7 +63,9 @@ public final class SageMakerNotebooks implements StopAdapter {
                 throw new Refusal(Refusal.STATE, "notebook instance " + notebookName + " is " + status
                         + "; only a Stopped one can be started");
             }
-            awaitStopped(calls, notebookName);
+            if (status == NotebookInstanceStatus.STOPPING) {
+                awaitStopped(calls, notebookName);
+            }
         }
         startNotebook(calls, notebookName);
         return Done.changed("StartNotebookInstance sent", Map.of(Stop.STATE, "Stopped"));
