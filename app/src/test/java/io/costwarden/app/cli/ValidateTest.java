@@ -24,7 +24,7 @@ class ValidateTest {
     @Test
     void theBundledPoliciesAreValid() {
         assertThat(validate("src/main/resources/policies/default.yaml")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains(": ok, 5 policies, version ");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(": ok, 6 policies, version ");
     }
 
     @Test
