@@ -55,6 +55,15 @@ public final class Calls {
         WaitFailed(String what, Throwable cause) {
             super("waiting for " + what + ": " + cause.getMessage(), cause);
         }
+
+        private WaitFailed(String message, WaitFailed cause) {
+            super(message, cause);
+        }
+
+        /** The same failure, with what the operator must know about the state it leaves. */
+        public WaitFailed leaving(String state) {
+            return new WaitFailed(getMessage() + "; " + state, this);
+        }
     }
 
     public boolean dryRun() {

@@ -175,8 +175,10 @@ public final class Executor {
             return skipped(r, Refusal.UNSUPPORTED, original.action().word() + " of " + original.kind().word()
                     + " has no adapter to undo it");
         }
-        // An operator's undo is not subject to the policy's exemptions: it restores what Costwarden changed.
-        return carryOut(r, forceDryRun, Exemption.NONE, calls -> adapter.undo(calls, r, original));
+        // An operator's undo is not subject to the policy's exemptions: it restores what Costwarden changed. Where
+        // it goes comes from the ledger's record, not from the request, which could name another account.
+        ActionRequest where = r.at(original);
+        return carryOut(where, forceDryRun, Exemption.NONE, calls -> adapter.undo(calls, where, original));
     }
 
     private ActionResult carryOut(ActionRequest r, boolean dryRun, Exemption exemption,
@@ -194,15 +196,29 @@ public final class Executor {
         } catch (Refusal refusal) {
             return result(r, Outcome.SKIPPED, calls.requests(), calls.principal().orElse(NOTHING_SENT), refusal.code(),
                     refusal.getMessage(), calls.lastRequestId(), null, dryRun);
-        } catch (IllegalArgumentException e) {
-            // The native id cannot name such a resource (a malformed Studio app id): nothing could be sent.
-            return result(r, Outcome.SKIPPED, calls.requests(), NOTHING_SENT, "", e.getMessage(), "", null, dryRun);
         } catch (Calls.WaitFailed e) {
             return result(r, Outcome.FAILED, calls.requests(), calls.principal().orElse(NOTHING_SENT), "WaitFailed",
                     e.getMessage() + "; " + done(calls), calls.lastRequestId(), null, dryRun);
         } catch (SdkException e) {
             return failed(r, calls, e, dryRun);
+        } catch (IllegalArgumentException e) {
+            // The native id cannot name such a resource (a malformed Studio app id), found before any call.
+            if (calls.requests().isEmpty()) {
+                return result(r, Outcome.SKIPPED, List.of(), NOTHING_SENT, "", e.getMessage(), "", null, dryRun);
+            }
+            return unexpected(r, calls, e, dryRun);
+        } catch (RuntimeException e) {
+            // A defect or an answer no adapter expected: still one recorded result, never an exception that would
+            // dead-letter the request without a ledger entry after AWS may have been changed.
+            return unexpected(r, calls, e, dryRun);
         }
+    }
+
+    private ActionResult unexpected(ActionRequest r, Calls calls, RuntimeException e, boolean dryRun) {
+        LOG.error("action {} {} on {} ended unexpectedly", r.actionId(), r.action().word(), r.resourceId(), e);
+        return result(r, Outcome.FAILED, calls.requests(), calls.principal().orElse(NOTHING_SENT), "InternalError",
+                e.getClass().getSimpleName() + ": " + e.getMessage() + (calls.requests().isEmpty() ? "; nothing sent"
+                        : "; " + done(calls)), calls.lastRequestId(), null, dryRun);
     }
 
     /**

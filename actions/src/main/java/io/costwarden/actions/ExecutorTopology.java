@@ -3,6 +3,8 @@ package io.costwarden.actions;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.ActionsControl;
+import io.costwarden.model.Ids;
+import io.costwarden.model.Outcome;
 import io.costwarden.model.JsonSerde;
 import io.costwarden.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -51,6 +54,8 @@ public final class ExecutorTopology {
     public static final String CONTROL = "actions-control";
     public static final String SERIAL = "actions-serial";
     private static final String ALL = "*";
+    /** How many attempts at undoing one action the executor looks back over. */
+    static final int MAX_UNDO_ATTEMPTS = 20;
 
     private ExecutorTopology() {
     }
@@ -152,9 +157,15 @@ public final class ExecutorTopology {
             }
             ActionResult result;
             if (request.isUndo()) {
-                var block = guardrails.checkUndo(request);
-                result = block.isPresent() ? executor.blocked(request, block.get())
-                        : executor.execute(request, ledger.get(request.undoOf()));
+                ActionResult original = ledger.get(request.undoOf());
+                Optional<ActionResult> undone = earlierUndo(request);
+                var block = guardrails.checkUndo(original == null ? request : request.at(original));
+                if (undone.isPresent()) {
+                    result = executor.blocked(request, new Guardrails.Block(Refusal.NOT_UNDOABLE, "action "
+                            + request.undoOf() + " was already undone by " + undone.get().actionId()));
+                } else {
+                    result = block.isPresent() ? executor.blocked(request, block.get()) : executor.execute(request, original);
+                }
             } else if (executor.wouldSend(request)) {
                 Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
                 ActionsControl c = control.get(ActionsControl.KEY);
@@ -175,6 +186,21 @@ public final class ExecutorTopology {
             }
             ledger.put(request.actionId(), result);
             context.forward(record.withValue(result));
+        }
+
+        /** An earlier attempt at the same undo that succeeded: a later attempt must not restore twice. */
+        private Optional<ActionResult> earlierUndo(ActionRequest undo) {
+            for (int attempt = 1; attempt <= MAX_UNDO_ATTEMPTS; attempt++) {
+                String id = Ids.undo(undo.undoOf(), attempt);
+                if (id.equals(undo.actionId())) {
+                    return Optional.empty();
+                }
+                ActionResult earlier = ledger.get(id);
+                if (earlier != null && earlier.outcome() == Outcome.SUCCEEDED) {
+                    return Optional.of(earlier);
+                }
+            }
+            return Optional.empty();
         }
     }
 }

@@ -15,6 +15,7 @@ import io.costwarden.model.ActionResult;
 import io.costwarden.model.Mode;
 import io.costwarden.model.Outcome;
 import io.costwarden.model.ResourceKind;
+import io.costwarden.model.ActionKind;
 import io.costwarden.model.ActionOptions;
 import io.costwarden.model.policy.Exemption;
 import java.time.Clock;
@@ -143,5 +144,35 @@ class ExecutorTopologyTest {
                 "Action=StopInstances&Version=2016-11-15&InstanceId.1=i-1&Hibernate=true",
                 "{\"NotebookInstanceName\":\"Ana-GPU\"}", appBody, "{\"TrainingJobName\":\"llm-finetune-7\"}");
         assertThat(dry.requests().get(3).headers()).containsEntry("X-Amz-Target", "SageMaker.StopTrainingJob");
+    }
+
+    /** A defect in an adapter still ends in one recorded result (and a ledger entry), never a dead letter. */
+    @Test
+    void anAdapterThatThrowsIsRecordedAsFailedNotThrown() {
+        Adapter broken = new Adapter() {
+            @Override
+            public ActionKind action() {
+                return ActionKind.TAG;
+            }
+
+            @Override
+            public ResourceKind kind() {
+                return ResourceKind.EC2_INSTANCE;
+            }
+
+            @Override
+            public Done act(Calls calls, ActionRequest request) {
+                throw new NullPointerException("no state in the answer");
+            }
+        };
+        Executor executor = new Executor(clients, java.util.List.of(broken), false, Executor.Timing.DEFAULT, meters,
+                Clock.systemUTC());
+
+        ActionResult r = executor.execute(Requests.request(ActionKind.TAG, ResourceKind.EC2_INSTANCE, "i-1", Mode.ENFORCE,
+                ActionOptions.NONE, ""));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(r.errorCode()).isEqualTo("InternalError");
+        assertThat(r.message()).isEqualTo("NullPointerException: no state in the answer; nothing sent");
     }
 }

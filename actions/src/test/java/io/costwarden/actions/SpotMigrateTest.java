@@ -76,7 +76,6 @@ class SpotMigrateTest {
         assertThat(decoded(aws.only("UpdateAutoScalingGroup").getBodyAsString())).isEqualTo("Action=UpdateAutoScalingGroup"
                 + "&Version=2011-01-01&AutoScalingGroupName=" + GROUP
                 + "&MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId=lt-0abc123"
-                + "&MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName=gpu-worker"
                 + "&MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version=$Default"
                 + "&MixedInstancesPolicy.LaunchTemplate.Overrides.member.1.InstanceType=g5.xlarge"
                 + "&MixedInstancesPolicy.LaunchTemplate.Overrides.member.2.InstanceType=g6.xlarge"
@@ -88,7 +87,7 @@ class SpotMigrateTest {
                 + "&Preferences.MinHealthyPercentage=90&Preferences.SkipMatching=false");
         assertThat(r.message()).contains("instance refresh 08b91cf7-8fa6-48af-b6a6-d227f40f1b9b started");
         assertThat(r.previous()).containsEntry("launchTemplateId", "lt-0abc123").containsEntry("launchTemplateVersion", "$Default")
-                .doesNotContainKey("mixed");
+                .doesNotContainKey("mixed").doesNotContainKey("launchTemplateName");
     }
 
     @Test
@@ -110,7 +109,7 @@ class SpotMigrateTest {
     }
 
     @Test
-    void aRefreshAlreadyRunningAfterARestartIsNotAFailure() {
+    void aGroupAlreadyOnSpotIsNotRefreshedAgain() {
         aws.stub(query("DescribeAutoScalingGroups"), autoScaling("DescribeAutoScalingGroups", "dasg-2", """
                 <AutoScalingGroups><member><AutoScalingGroupName>%s</AutoScalingGroupName>
                   <MinSize>1</MinSize><MaxSize>8</MaxSize><DesiredCapacity>6</DesiredCapacity>
@@ -120,15 +119,27 @@ class SpotMigrateTest {
                     <OnDemandPercentageAboveBaseCapacity>0</OnDemandPercentageAboveBaseCapacity>
                     <SpotAllocationStrategy>price-capacity-optimized</SpotAllocationStrategy></InstancesDistribution>
                   </MixedInstancesPolicy><Tags/></member></AutoScalingGroups>""".formatted(GROUP)));
+
+        ActionResult r = migrate(ResourceKind.AUTOSCALING_GROUP, GROUP, Mode.ENFORCE, Requests.spot(List.of(), 0, false), "");
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(r.message()).isEqualTo("already spot above 0 on demand; nothing sent");
+        assertThat(r.previous()).isEmpty();
+        assertThat(aws.calls()).as("a refresh would replace every instance again").containsExactly("DescribeAutoScalingGroups");
+    }
+
+    @Test
+    void aRefreshAlreadyRunningIsNotAFailure() {
+        aws.stub(query("DescribeAutoScalingGroups"), DownscaleTest.group(1, 8, 6));
+        aws.stub(query("UpdateAutoScalingGroup"), autoScaling("UpdateAutoScalingGroup", "upd-1", ""));
         aws.stub(query("StartInstanceRefresh"), autoScalingError(400, "InstanceRefreshInProgress",
                 "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.", "ref-2"));
 
         ActionResult r = migrate(ResourceKind.AUTOSCALING_GROUP, GROUP, Mode.ENFORCE, Requests.spot(List.of(), 0, false), "");
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(r.message()).isEqualTo("already spot above 0 on demand; an instance refresh was already in progress");
-        assertThat(r.previous()).isEmpty();
-        assertThat(aws.calls()).containsExactly("DescribeAutoScalingGroups", "StartInstanceRefresh");
+        assertThat(r.message()).endsWith("an instance refresh was already in progress");
+        assertThat(r.previous()).containsEntry("launchTemplateId", "lt-0abc123");
     }
 
     @Test
@@ -188,10 +199,14 @@ class SpotMigrateTest {
 
     private void replacementStubs(String oldLifecycle, String newLifecycle) {
         String tags = "<tagSet><item><key>team</key><value>ml</value></item>"
-                + "<item><key>aws:cloudformation:stack-name</key><value>nb</value></item></tagSet>";
+                + "<item><key>aws:cloudformation:stack-name</key><value>nb</value></item></tagSet>"
+                + "<metadataOptions><httpTokens>required</httpTokens><httpEndpoint>enabled</httpEndpoint>"
+                + "<httpPutResponseHopLimit>2</httpPutResponseHopLimit></metadataOptions>";
         aws.stubSequence(() -> query("DescribeInstances").withRequestBody(
                         com.github.tomakehurst.wiremock.client.WireMock.containing("InstanceId.1=" + OLD)),
                 ec2InstanceFull(OLD, "running", "g5.xlarge", "d-old", tags + oldLifecycle));
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "Filter.1.Name=tag%3Acostwarden%3Areplaces")), ec2("DescribeInstances", "d-none", "<reservationSet/>"));
         aws.stub(query("DescribeImages").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("Filter")),
                 ec2("DescribeImages", "img-none", "<imagesSet/>"));
         aws.stub(query("CreateImage"), ec2("CreateImage", "ci-1", "<imageId>ami-0123456789abcdef0</imageId>"));
@@ -216,9 +231,12 @@ class SpotMigrateTest {
         ActionResult r = migrate(ResourceKind.EC2_INSTANCE, OLD, Mode.ENFORCE, Requests.spot(List.of(), 0, true), "g5.xlarge");
 
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(aws.calls()).containsExactly("DescribeInstances", "DescribeImages", "CreateImage", "DescribeImages",
-                "DescribeImages", "RunInstances", "DescribeInstances", "DescribeInstances", "DescribeInstanceStatus",
-                "DescribeInstanceStatus", "TerminateInstances");
+        assertThat(aws.calls()).containsExactly("DescribeInstances", "DescribeInstances", "DescribeImages", "CreateImage",
+                "DescribeImages", "DescribeImages", "RunInstances", "DescribeInstances", "DescribeInstances",
+                "DescribeInstanceStatus", "DescribeInstanceStatus", "TerminateInstances");
+        assertThat(URLDecoder.decode(aws.received().get(1).getBodyAsString(), StandardCharsets.UTF_8)).as("the look for an"
+                + " earlier replacement").contains("Filter.1.Name=tag:costwarden:replaces&Filter.1.Value.1=" + OLD,
+                "Filter.2.Name=instance-state-name&Filter.2.Value.1=pending&Filter.2.Value.2=running");
         assertThat(decoded(aws.only("CreateImage").getBodyAsString())).startsWith("Action=CreateImage&Version=2016-11-15"
                 + "&InstanceId=" + OLD + "&Name=costwarden-");
         String run = decoded(aws.only("RunInstances").getBodyAsString());
@@ -228,7 +246,7 @@ class SpotMigrateTest {
                 "InstanceMarketOptions.MarketType=spot", "InstanceMarketOptions.SpotOptions.SpotInstanceType=persistent",
                 "InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior=stop",
                 "TagSpecification.1.Tag.1.Key=team", "TagSpecification.1.Tag.2.Key=costwarden:replaces",
-                "TagSpecification.1.Tag.2.Value=" + OLD, "ClientToken=" + r.actionId());
+                "TagSpecification.1.Tag.2.Value=" + OLD, "ClientToken=" + r.actionId(), "MetadataOptions.HttpTokens=required");
         assertThat(run).as("aws: tags are AWS's own and refused on launch").doesNotContain("aws:cloudformation");
         assertThat(aws.only("TerminateInstances").getBodyAsString()).isEqualTo(
                 "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=" + OLD);
@@ -245,7 +263,11 @@ class SpotMigrateTest {
         // Now the spot instance is the one replaced; its replacement comes up on demand.
         aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
                 "InstanceId.1=" + NEW)), ec2InstanceFull(NEW, "running", "g5.xlarge", "d-spot",
-                "<instanceLifecycle>spot</instanceLifecycle>"));
+                "<instanceLifecycle>spot</instanceLifecycle><spotInstanceRequestId>sir-0abc</spotInstanceRequestId>"));
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "Filter.1.Name=tag%3Acostwarden%3Areplaces")), ec2("DescribeInstances", "d-none", "<reservationSet/>"));
+        aws.stub(query("CancelSpotInstanceRequests"), ec2("CancelSpotInstanceRequests", "csir-1",
+                "<spotInstanceRequestSet/>"));
         aws.stub(query("DescribeImages").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("Filter")),
                 ec2("DescribeImages", "img-none", "<imagesSet/>"));
         aws.stub(query("CreateImage"), ec2("CreateImage", "ci-2", "<imageId>ami-0bbbbbbbbbbbbbbbb</imageId>"));
@@ -264,6 +286,88 @@ class SpotMigrateTest {
         assertThat(decoded(aws.only("RunInstances").getBodyAsString())).doesNotContain("InstanceMarketOptions")
                 .contains("ClientToken=" + undone.actionId());
         assertThat(aws.only("TerminateInstances").getBodyAsString()).endsWith("InstanceId.1=" + NEW);
+        assertThat(aws.only("CancelSpotInstanceRequests").getBodyAsString()).as("else the persistent request relaunches it")
+                .isEqualTo("Action=CancelSpotInstanceRequests&Version=2016-11-15&SpotInstanceRequestId.1=sir-0abc");
+        assertThat(aws.calls()).containsSubsequence("CancelSpotInstanceRequests", "TerminateInstances");
+    }
+
+    @Test
+    void aRunRepeatedAfterTheOldInstanceWasTerminatedRecordsTheReplacement() {
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "InstanceId.1=" + OLD)), ec2InstanceFull(OLD, "terminated", "g5.xlarge", "d-old", ""));
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "Filter.1.Name=tag%3Acostwarden%3Areplaces")), ec2InstanceFull(NEW, "running", "g5.xlarge", "d-new",
+                "<imageId>ami-0123456789abcdef0</imageId><instanceLifecycle>spot</instanceLifecycle>"));
+
+        ActionResult r = migrate(ResourceKind.EC2_INSTANCE, OLD, Mode.ENFORCE, Requests.spot(List.of(), 0, true), "g5.xlarge");
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(r.message()).isEqualTo(OLD + " was already replaced by " + NEW + " and terminated");
+        assertThat(r.previous()).containsEntry("replacementInstanceId", NEW).containsEntry("imageId", "ami-0123456789abcdef0");
+        assertThat(aws.calls()).containsExactly("DescribeInstances", "DescribeInstances");
+    }
+
+    @Test
+    void aReplacementLeftByAnEarlierRunIsContinuedNotLaunchedAgain() {
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "InstanceId.1=" + OLD)), ec2InstanceFull(OLD, "running", "g5.xlarge", "d-old", ""));
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "Filter.1.Name=tag%3Acostwarden%3Areplaces")), ec2InstanceFull(NEW, "running", "g5.xlarge", "d-new",
+                "<imageId>ami-0123456789abcdef0</imageId><instanceLifecycle>spot</instanceLifecycle>"));
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "InstanceId.1=" + NEW)), ec2InstanceFull(NEW, "running", "g5.xlarge", "d-new-2", ""));
+        aws.stub(query("DescribeInstanceStatus"), status("ok"));
+        aws.stub(query("TerminateInstances"), ec2("TerminateInstances", "term-1", "<instancesSet/>"));
+
+        ActionResult r = migrate(ResourceKind.EC2_INSTANCE, OLD, Mode.ENFORCE, Requests.spot(List.of(), 0, true), "g5.xlarge");
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(aws.calls()).doesNotContain("CreateImage", "RunInstances").endsWith("TerminateInstances");
+        assertThat(r.previous()).containsEntry("replacementInstanceId", NEW);
+    }
+
+    @Test
+    void aStatusCheckThatNeverPassesLeavesBothInstancesAndSaysSo() {
+        replacementStubs("", "");
+        aws.stub(query("DescribeInstanceStatus"), ec2("DescribeInstanceStatus", "st-bad", "<instanceStatusSet><item>"
+                + "<instanceId>" + NEW + "</instanceId><instanceStatus><status>impaired</status></instanceStatus>"
+                + "<systemStatus><status>ok</status></systemStatus></item></instanceStatusSet>"));
+        Executor shortLived = Executor.over(clients, false, new Executor.Timing(java.time.Duration.ofSeconds(2),
+                java.time.Duration.ofMillis(50)), io.costwarden.model.InstanceCatalog.bundled(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), java.time.Clock.systemUTC());
+
+        ActionResult r = shortLived.execute(Requests.request(ActionKind.SPOT_MIGRATE, ResourceKind.EC2_INSTANCE, OLD,
+                Mode.ENFORCE, Requests.spot(List.of(), 0, true), "g5.xlarge"));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(r.errorCode()).isEqualTo("WaitFailed");
+        assertThat(r.message()).contains("replacement " + NEW + " launched and left as it is; " + OLD + " not terminated");
+        assertThat(aws.calls()).doesNotContain("TerminateInstances");
+    }
+
+    @Test
+    void anInstanceOfAnAutoScalingGroupOrAStoppedOneIsNotReplaced() {
+        aws.stub(query("DescribeInstances"), ec2InstanceFull(OLD, "running", "g5.xlarge", "d-old",
+                "<tagSet><item><key>aws:autoscaling:groupName</key><value>gpu-workers</value></item></tagSet>"));
+
+        ActionResult managed = migrate(ResourceKind.EC2_INSTANCE, OLD, Mode.ENFORCE, Requests.spot(List.of(), 0, true),
+                "g5.xlarge");
+
+        assertThat(managed.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(managed.message()).contains("managed (tag aws:autoscaling:groupName=gpu-workers)");
+
+        aws.server.resetAll();
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "InstanceId.1=" + OLD)), ec2InstanceFull(OLD, "stopped", "g5.xlarge", "d-old", ""));
+        aws.stub(query("DescribeInstances").withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                "Filter.1.Name=tag%3Acostwarden%3Areplaces")), ec2("DescribeInstances", "d-none", "<reservationSet/>"));
+
+        ActionResult stopped = migrate(ResourceKind.EC2_INSTANCE, OLD, Mode.ENFORCE, Requests.spot(List.of(), 0, true),
+                "g5.xlarge");
+
+        assertThat(stopped.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(stopped.message()).endsWith("is stopped; only a running instance is replaced");
+        assertThat(aws.calls()).doesNotContain("CreateImage", "RunInstances");
     }
 
     @Test

@@ -119,17 +119,58 @@ class UndoTest {
     @Test
     void anUndoInAnAccountOutsideTheAllowlistIsBlocked() {
         start(new Guardrails(Set.of(Requests.ACCOUNT), 10, 10, Duration.ofHours(1)));
-        ActionResult stopped = enforcedStop();
-        ActionResult elsewhere = new ActionResult(stopped.schemaVersion(), stopped.actionId(), stopped.findingId(),
-                stopped.policy(), stopped.action(), stopped.mode(), stopped.resourceId(), stopped.kind(), stopped.nativeId(),
-                "210987654321", stopped.region(), stopped.outcome(), stopped.request(), stopped.requests(), "", "", "",
-                stopped.previous(), null, "", "policy", stopped.at());
+        ActionRequest dry = GuardrailsTest.stop("p", "210987654321", INSTANCE);
+        requests.pipeInput(dry.resourceId(), new ActionRequest(dry.schemaVersion(), dry.actionId(), dry.findingId(),
+                dry.policy(), dry.policyVersion(), dry.action(), Mode.DRY_RUN, dry.resourceId(), dry.kind(), dry.nativeId(),
+                dry.account(), dry.region(), dry.requestedAt()));
+        ActionResult elsewhere = results.readValue();
 
         undo(elsewhere);
 
         ActionResult r = results.readValue();
         assertThat(r.outcome()).isEqualTo(Outcome.SKIPPED);
         assertThat(r.errorCode()).isEqualTo("AccountNotAllowed");
+    }
+
+    @Test
+    void anUndoIsAimedAtWhatTheLedgerRecordedNotAtWhatTheRequestSays() {
+        start(Guardrails.DEFAULTS);
+        ActionResult stopped = enforcedStop();
+        ActionResult forged = new ActionResult(stopped.schemaVersion(), stopped.actionId(), stopped.findingId(),
+                stopped.policy(), stopped.action(), stopped.mode(), stopped.resourceId(), stopped.kind(), "i-0someoneelse",
+                "210987654321", "eu-west-1", stopped.outcome(), stopped.request(), stopped.requests(), "", "", "",
+                stopped.previous(), null, "", "policy", stopped.at());
+
+        undo(forged);
+
+        ActionResult r = results.readValue();
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(r.account()).isEqualTo(Requests.ACCOUNT);
+        assertThat(r.nativeId()).isEqualTo(INSTANCE);
+        assertThat(aws.only("StartInstances").getBodyAsString()).endsWith("InstanceId.1=" + INSTANCE);
+    }
+
+    @Test
+    void aFailedUndoCanBeTriedAgainButASucceededOneNot() {
+        start(Guardrails.DEFAULTS);
+        ActionResult stopped = enforcedStop();
+        aws.stub(query("StartInstances"), FakeAws.ec2Error(400, "InsufficientInstanceCapacity",
+                "Insufficient capacity.", "cap-1"));
+        undo(stopped);
+        assertThat(results.readValue().outcome()).isEqualTo(Outcome.FAILED);
+        aws.stub(query("StartInstances"), ec2("StartInstances", "start-2", "<instancesSet/>"));
+
+        ActionRequest second = ActionRequest.undo(stopped, "ops", T0.plusSeconds(120), 2);
+        requests.pipeInput(second.resourceId(), second);
+        ActionResult retried = results.readValue();
+        ActionRequest third = ActionRequest.undo(stopped, "ops", T0.plusSeconds(180), 3);
+        requests.pipeInput(third.resourceId(), third);
+        ActionResult refused = results.readValue();
+
+        assertThat(retried.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(retried.actionId()).isNotEqualTo(io.costwarden.model.Ids.undo(stopped.actionId()));
+        assertThat(refused.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(refused.message()).isEqualTo("action " + stopped.actionId() + " was already undone by " + retried.actionId());
     }
 
     @Test

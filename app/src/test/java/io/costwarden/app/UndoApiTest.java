@@ -112,7 +112,7 @@ class UndoApiTest {
         FakeAwsEndpoint.server.verify(1, postRequestedFor(urlEqualTo("/"))
                 .withRequestBody(containing("Action=StartInstances&Version=2016-11-15&InstanceId.1=i-0undo00000000001")));
         given().header("x-api-key", "test-admin-key").post("/api/actions/" + stopped + "/undo").then().statusCode(409)
-                .body("error", containsString("already has an undo: " + undoId));
+                .body("error", containsString("was already undone by " + undoId));
     }
 
     @Test

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param options      the policy's parameters for its action, as in force when the grace period ended
  * @param exemptTags   the policy's own exempt tag filters, checked again against live tags just before acting
  * @param undoOf       for an undo, the id of the action it reverses; empty otherwise
- * @param requestedBy  who asked: {@code policy} or, for an undo, the operator the API authenticated
+ * @param requestedBy  who asked: {@code policy} or, for an undo, the operator as the API caller named themselves
+ *                     ({@code ?by=}; self-reported while the operator endpoints share one admin key)
  */
 public record ActionRequest(
         int schemaVersion,
@@ -63,9 +64,21 @@ public record ActionRequest(
                 nativeId, account, region, instanceType, options, exemptTags, undoOf, requestedBy, requestedAt);
     }
 
+    /** This request aimed at the resource {@code original} acted on: an undo's target comes from the ledger. */
+    public ActionRequest at(ActionResult original) {
+        return new ActionRequest(schemaVersion, actionId, findingId, policy, policyVersion, original.action(), mode,
+                original.resourceId(), original.kind(), original.nativeId(), original.account(), original.region(),
+                instanceType, options, exemptTags, undoOf, requestedBy, requestedAt);
+    }
+
     /** An undo of {@code original}: always enforce (an operator asked for it), id derived from the action undone. */
     public static ActionRequest undo(ActionResult original, String operator, Instant at) {
-        return new ActionRequest(SCHEMA_VERSION, Ids.undo(original.actionId()), original.findingId(), original.policy(), "",
+        return undo(original, operator, at, 1);
+    }
+
+    /** Attempt {@code attempt} at undoing {@code original}, after earlier attempts that did not succeed. */
+    public static ActionRequest undo(ActionResult original, String operator, Instant at, int attempt) {
+        return new ActionRequest(SCHEMA_VERSION, Ids.undo(original.actionId(), attempt), original.findingId(), original.policy(), "",
                 original.action(), Mode.ENFORCE, original.resourceId(), original.kind(), original.nativeId(),
                 original.account(), original.region(), "", ActionOptions.NONE, Map.of(), original.actionId(), operator, at);
     }

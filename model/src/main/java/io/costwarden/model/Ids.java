@@ -19,9 +19,17 @@ public final class Ids {
         return hash("action", findingId, action.word());
     }
 
-    /** The undo of an action: one per action, so a repeated undo request is deduplicated like any action. */
+    /** The (first) undo of an action, so a repeated undo request is deduplicated like any action. */
     public static String undo(String actionId) {
         return hash("undo", actionId);
+    }
+
+    /**
+     * Attempt {@code attempt} (from 1) at undoing an action: a new attempt is allowed only after the earlier ones
+     * failed or were refused, and each is deduplicated on its own.
+     */
+    public static String undo(String actionId, int attempt) {
+        return attempt <= 1 ? undo(actionId) : hash("undo", actionId, Integer.toString(attempt));
     }
 
     /** SHA-256 over the parts, each length-prefixed so that ("ab","c") and ("a","bc") differ; 128 bits as hex. */

@@ -56,6 +56,9 @@ public final class GroupCapacity implements Adapter {
         }
         AutoScalingGroup g = Groups.describe(calls, name);
         calls.checkNotExempt(Groups.tags(g));
+        if (g.minSize() == null || g.maxSize() == null || g.desiredCapacity() == null) {
+            throw new Refusal(Refusal.STATE, "DescribeAutoScalingGroups gave no size for " + name);
+        }
         int min = o.minSize() != null ? o.minSize() : Math.min(g.minSize(), desired);
         int max = o.maxSize() != null ? o.maxSize() : g.maxSize();
         if (min == g.minSize() && max == g.maxSize() && desired == g.desiredCapacity()) {

@@ -51,6 +51,8 @@ public final class GroupSpotMigration implements Adapter {
     static final String SPOT = "spotAllocationStrategy";
     static final String SPOT_POOLS = "spotInstancePools";
     static final String SPOT_MAX_PRICE = "spotMaxPrice";
+    /** The refresh's MinHealthyPercentage, used again by the undo's refresh. */
+    static final String MIN_HEALTHY = "minHealthyPercentage";
     private static final String REFRESH_RUNNING = "InstanceRefreshInProgress";
     /** Dry-runs do not read the group, so the template is named by where enforce reads it from. */
     static final String FROM_DESCRIBE = "{from DescribeAutoScalingGroups}";
@@ -79,14 +81,18 @@ public final class GroupSpotMigration implements Adapter {
         calls.checkNotExempt(Groups.tags(g));
         Map<String, String> previous = previous(g);
         MixedInstancesPolicy before = g.mixedInstancesPolicy();
-        List<String> types = !o.spotTypes().isEmpty() || before == null ? o.spotTypes() : before.launchTemplate().overrides()
+        List<String> types = !o.spotTypes().isEmpty() || before == null || before.launchTemplate() == null ? o.spotTypes()
+                : before.launchTemplate().overrides()
                 .stream().map(LaunchTemplateOverrides::instanceType).toList();
         MixedInstancesPolicy wanted = mixed(template(g), types, o.onDemandBase());
         if (before != null && alreadySpot(before, wanted)) {
-            return Done.unchanged("already spot above " + o.onDemandBase() + " on demand; " + refresh(calls, name,
-                    o.minHealthyPercent()));
+            // No refresh: with SkipMatching off it would replace every instance again, on each new finding. A
+            // first run interrupted between the update and the refresh leaves the running instances as they
+            // are until the group replaces them (docs/actions.md).
+            return Done.unchanged("already spot above " + o.onDemandBase() + " on demand; nothing sent");
         }
         update(calls, name, wanted);
+        previous.put(MIN_HEALTHY, Integer.toString(o.minHealthyPercent()));
         return Done.changed("mixed instances policy, spot above " + o.onDemandBase() + " on demand over "
                 + (types.isEmpty() ? "the launch template's type" : String.join(", ", types)) + "; "
                 + refresh(calls, name, o.minHealthyPercent()), previous);
@@ -96,11 +102,11 @@ public final class GroupSpotMigration implements Adapter {
     public Done undo(Calls calls, ActionRequest undo, ActionResult original) {
         Map<String, String> p = original.previous();
         String name = original.nativeId();
-        LaunchTemplateSpecification spec = LaunchTemplateSpecification.builder().launchTemplateId(p.get(LT_ID))
-                .launchTemplateName(p.get(LT_ID) == null ? p.get(LT_NAME) : null).version(p.get(LT_VERSION)).build();
         if (p.get(LT_ID) == null && p.get(LT_NAME) == null) {
             throw new Refusal(Refusal.NOT_UNDOABLE, "the action did not record the group's launch template");
         }
+        LaunchTemplateSpecification spec = LaunchTemplateSpecification.builder().launchTemplateId(p.get(LT_ID))
+                .launchTemplateName(p.get(LT_ID) == null ? p.get(LT_NAME) : null).version(p.get(LT_VERSION)).build();
         if (Boolean.parseBoolean(p.get(MIXED))) {
             List<LaunchTemplateOverrides> overrides = p.getOrDefault(OVERRIDES, "").isEmpty() ? List.of()
                     : Arrays.stream(p.get(OVERRIDES).split(",")).map(t -> LaunchTemplateOverrides.builder().instanceType(t)
@@ -120,8 +126,9 @@ public final class GroupSpotMigration implements Adapter {
             calls.change(() -> calls.autoScaling().updateAutoScalingGroup(UpdateAutoScalingGroupRequest.builder()
                     .autoScalingGroupName(name).launchTemplate(spec).overrideConfiguration(calls.timeLeft()).build()));
         }
-        return Done.changed("purchase options restored; " + refresh(calls, name, ActionOptions.DEFAULT_MIN_HEALTHY_PERCENT),
-                Map.of());
+        int minHealthy = p.containsKey(MIN_HEALTHY) ? Integer.parseInt(p.get(MIN_HEALTHY))
+                : ActionOptions.DEFAULT_MIN_HEALTHY_PERCENT;
+        return Done.changed("purchase options restored; " + refresh(calls, name, minHealthy), Map.of());
     }
 
     /** What an undo needs to put back; refuses what it could not. */
@@ -133,6 +140,10 @@ public final class GroupSpotMigration implements Adapter {
         }
         MixedInstancesPolicy m = g.mixedInstancesPolicy();
         LaunchTemplateSpecification spec = template(g);
+        if (m != null && m.launchTemplate() == null) {
+            throw new Refusal(Refusal.UNSUPPORTED, "group " + g.autoScalingGroupName() + " has a mixed instances policy"
+                    + " without a launch template");
+        }
         put(p, LT_ID, spec.launchTemplateId());
         put(p, LT_NAME, spec.launchTemplateName());
         put(p, LT_VERSION, spec.version());
@@ -161,9 +172,19 @@ public final class GroupSpotMigration implements Adapter {
         return p;
     }
 
+    /**
+     * The group's launch template as a request may name it: by id, or by name when there is no id, never both
+     * (AWS refuses a specification with both, which is how DescribeAutoScalingGroups answers).
+     */
     private static LaunchTemplateSpecification template(AutoScalingGroup g) {
-        return g.mixedInstancesPolicy() != null ? g.mixedInstancesPolicy().launchTemplate().launchTemplateSpecification()
-                : g.launchTemplate();
+        LaunchTemplateSpecification seen = g.mixedInstancesPolicy() != null && g.mixedInstancesPolicy().launchTemplate() != null
+                ? g.mixedInstancesPolicy().launchTemplate().launchTemplateSpecification() : g.launchTemplate();
+        if (seen == null) {
+            throw new Refusal(Refusal.UNSUPPORTED, "group " + g.autoScalingGroupName() + " names no launch template");
+        }
+        return LaunchTemplateSpecification.builder().launchTemplateId(seen.launchTemplateId())
+                .launchTemplateName(seen.launchTemplateId() == null ? seen.launchTemplateName() : null)
+                .version(seen.version()).build();
     }
 
     private static MixedInstancesPolicy mixed(LaunchTemplateSpecification spec, List<String> types, int onDemandBase) {
@@ -178,7 +199,7 @@ public final class GroupSpotMigration implements Adapter {
 
     private static boolean alreadySpot(MixedInstancesPolicy before, MixedInstancesPolicy wanted) {
         InstancesDistribution d = before.instancesDistribution();
-        return d != null && Integer.valueOf(0).equals(d.onDemandPercentageAboveBaseCapacity())
+        return d != null && before.launchTemplate() != null && Integer.valueOf(0).equals(d.onDemandPercentageAboveBaseCapacity())
                 && SPOT_STRATEGY.equals(d.spotAllocationStrategy())
                 && wanted.instancesDistribution().onDemandBaseCapacity().equals(
                         Optional.ofNullable(d.onDemandBaseCapacity()).orElse(0))

@@ -76,6 +76,9 @@ public final class Ec2Instances implements StopAdapter {
         if (!calls.dryRun()) {
             Instance i = instance(calls, instanceId).orElseThrow(() -> new Refusal(Refusal.STATE,
                     "instance " + instanceId + " is not listed by DescribeInstances"));
+            if (i.state() == null) {
+                throw new Refusal(Refusal.STATE, "DescribeInstances gave no state for " + instanceId);
+            }
             InstanceStateName state = i.state().name();
             if (state == InstanceStateName.RUNNING || state == InstanceStateName.PENDING) {
                 return Done.unchanged("already " + i.state().nameAsString() + "; StartInstances not sent");

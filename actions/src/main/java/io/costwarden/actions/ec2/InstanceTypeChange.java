@@ -11,6 +11,7 @@ import io.costwarden.model.ResourceKind;
 import java.util.Map;
 import software.amazon.awssdk.services.ec2.model.AttributeValue;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ModifyInstanceAttributeRequest;
 import software.amazon.awssdk.services.ec2.model.StartInstancesRequest;
@@ -69,6 +70,13 @@ public final class InstanceTypeChange implements Adapter {
                 calls.checkNotExempt(Ec2Instances.tags(i));
             }
             from = i.instanceTypeAsString();
+            if (i.state() == null) {
+                throw new Refusal(Refusal.STATE, "DescribeInstances gave no state for " + instanceId);
+            }
+            if (i.instanceLifecycle() == InstanceLifecycleType.SPOT) {
+                // A spot instance may be interrupted rather than stopped, and its type is its request's: leave it.
+                throw new Refusal(Refusal.STATE, "instance " + instanceId + " is a spot instance; its type is not changed");
+            }
             InstanceStateName state = i.state().name();
             if (state == InstanceStateName.TERMINATED || state == InstanceStateName.SHUTTING_DOWN) {
                 throw new Refusal(Refusal.STATE, "instance " + instanceId + " is " + i.state().nameAsString());
@@ -78,7 +86,8 @@ public final class InstanceTypeChange implements Adapter {
                 // an instance someone stopped, and starting what Costwarden did not see running is not its call.
                 return Done.unchanged("already " + to + " and " + i.state().nameAsString() + "; nothing sent");
             }
-            wasRunning = state != InstanceStateName.STOPPED;
+            // Only what runs is started again: one found stopping is on its way down by someone else's hand.
+            wasRunning = state == InstanceStateName.RUNNING || state == InstanceStateName.PENDING;
             if (state == InstanceStateName.RUNNING || state == InstanceStateName.PENDING) {
                 stop(calls, instanceId);
             }

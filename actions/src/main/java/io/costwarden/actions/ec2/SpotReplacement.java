@@ -19,6 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.ec2.model.CreateImageRequest;
+import software.amazon.awssdk.services.ec2.model.Placement;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.CancelSpotInstanceRequestsRequest;
 import software.amazon.awssdk.services.ec2.model.CreateImageResponse;
 import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstanceStatusRequest;
@@ -68,6 +72,10 @@ public final class SpotReplacement implements Adapter {
     static final String FROM_IMAGE = "{from CreateImage}";
     private static final String LINUX = "Linux/UNIX";
     private static final BigDecimal HOURS_PER_MONTH = BigDecimal.valueOf(730);
+    /** Tags by which AWS services and Kubernetes autoscalers mark the instances they manage. */
+    static final java.util.Set<String> MANAGED_BY = java.util.Set.of("aws:autoscaling:groupName",
+            "aws:ec2spot:fleet-request-id", "aws:ec2:fleet-id", "eks:nodegroup-name", "karpenter.sh/nodepool",
+            "karpenter.sh/provisioner-name", "aws:elasticmapreduce:job-flow-id");
 
     private final InstanceCatalog catalog;
     private final Clock clock;
@@ -146,35 +154,100 @@ public final class SpotReplacement implements Adapter {
     private Done replace(Calls calls, String oldId, String knownType, boolean toSpot, String token) {
         String imageName = "costwarden-" + token.substring(0, Math.min(token.length(), 24));
         Instance old = null;
+        Optional<Instance> earlier = Optional.empty();
         if (!calls.dryRun()) {
             old = live(calls, oldId);
             if (toSpot) {
                 calls.checkNotExempt(Ec2Instances.tags(old));
+                refuseManaged(old);
             }
-            InstanceStateName state = old.state().name();
-            if (state == InstanceStateName.TERMINATED || state == InstanceStateName.SHUTTING_DOWN) {
-                throw new Refusal(Refusal.STATE, "instance " + oldId + " is " + old.state().nameAsString());
+            earlier = replacementOf(calls, oldId);
+            InstanceStateName state = old.state() == null ? null : old.state().name();
+            if (earlier.isPresent() && (state == InstanceStateName.TERMINATED || state == InstanceStateName.SHUTTING_DOWN)) {
+                // A first run got as far as terminating the old instance before its result was committed.
+                return Done.changed(oldId + " was already replaced by " + earlier.get().instanceId() + " and terminated",
+                        previous(oldId, earlier.get().instanceId(), earlier.get().imageId(), earlier.get().instanceTypeAsString()));
+            }
+            if (state != InstanceStateName.RUNNING) {
+                // A stopped machine replaced by a running one would start what someone stopped.
+                throw new Refusal(Refusal.STATE, "instance " + oldId + " is " + (state == null ? "in no known state"
+                        : old.state().nameAsString()) + "; only a running instance is replaced");
             }
             boolean isSpot = old.instanceLifecycle() == InstanceLifecycleType.SPOT;
-            if (isSpot == toSpot) {
+            if (isSpot == toSpot && earlier.isEmpty()) {
                 return Done.unchanged("already " + (isSpot ? "spot" : "on demand") + "; nothing sent");
             }
         }
-        String imageId = image(calls, oldId, imageName);
-        calls.await("image " + imageId + " available", config -> calls.ec2().waiter().waitUntilImageAvailable(
-                DescribeImagesRequest.builder().imageIds(imageId).overrideConfiguration(calls.timeLeft()).build(), config));
         String type = old != null ? old.instanceTypeAsString() : knownType.isEmpty() ? FROM_DESCRIBE : knownType;
+        String newId;
+        String imageId;
+        if (earlier.isPresent()) {
+            // A replacement launched by an earlier run (or an earlier finding's action) that did not finish: go on
+            // with it rather than launch a second one.
+            newId = earlier.get().instanceId();
+            imageId = earlier.get().imageId();
+        } else {
+            imageId = image(calls, oldId, imageName);
+            DescribeImagesRequest images = DescribeImagesRequest.builder().imageIds(imageId)
+                    .overrideConfiguration(calls.timeLeft()).build();
+            // A new image may not be visible yet: the availability waiter fails on InvalidAMIID.NotFound, this one retries.
+            calls.await("image " + imageId + " to exist", config -> calls.ec2().waiter().waitUntilImageExists(images, config));
+            calls.await("image " + imageId + " available", config -> calls.ec2().waiter().waitUntilImageAvailable(images,
+                    config));
+            RunInstancesRequest launch = launch(old, oldId, imageId, type, toSpot, token);
+            Optional<RunInstancesResponse> launched = calls.change(() -> calls.ec2().runInstances(launch));
+            newId = launched.flatMap(l -> l.instances().stream().findFirst()).map(Instance::instanceId)
+                    .orElse("{from RunInstances}");
+        }
+        try {
+            Ec2Instances.awaitRunning(calls, newId);
+            calls.await("instance " + newId + " status checks ok", config -> calls.ec2().waiter().waitUntilInstanceStatusOk(
+                    DescribeInstanceStatusRequest.builder().instanceIds(newId).overrideConfiguration(calls.timeLeft()).build(),
+                    config));
+        } catch (Calls.WaitFailed e) {
+            throw e.leaving("replacement " + newId + " launched and left as it is; " + oldId + " not terminated. The next"
+                    + " action on " + oldId + " continues with " + newId + " (tag " + REPLACES_TAG + ")");
+        }
+        if (old != null && old.spotInstanceRequestId() != null) {
+            // Terminating an instance of a persistent spot request makes the request launch another: cancel it first.
+            String request = old.spotInstanceRequestId();
+            calls.change(() -> calls.ec2().cancelSpotInstanceRequests(CancelSpotInstanceRequestsRequest.builder()
+                    .spotInstanceRequestIds(request).overrideConfiguration(calls.timeLeft()).build()));
+        }
+        calls.change(() -> calls.ec2().terminateInstances(TerminateInstancesRequest.builder().instanceIds(oldId)
+                .overrideConfiguration(calls.timeLeft()).build()));
+        return Done.changed(oldId + " replaced by " + (toSpot ? "spot" : "on-demand") + " instance " + newId + " from image "
+                + imageId + "; " + oldId + " terminated", previous(oldId, newId, imageId, type));
+    }
+
+    /**
+     * The launch of the replacement: what makes it the same machine (image, type, network, profile, key, tags)
+     * and what keeps it as safe (instance metadata settings, tenancy, EBS optimisation). User data, extra
+     * network interfaces, placement groups and termination protection are not copied (docs/actions.md).
+     */
+    private static RunInstancesRequest launch(Instance old, String oldId, String imageId, String type, boolean toSpot,
+            String token) {
         RunInstancesRequest.Builder run = RunInstancesRequest.builder().imageId(imageId).instanceType(type).minCount(1)
-                .maxCount(1).clientToken(token).overrideConfiguration(calls.timeLeft());
+                .maxCount(1).clientToken(token);
         List<Tag> tags = new ArrayList<>();
         if (old != null) {
             run.subnetId(old.subnetId())
                     .securityGroupIds(old.securityGroups().stream().map(GroupIdentifier::groupId).toList())
-                    .keyName(old.keyName());
+                    .keyName(old.keyName())
+                    .ebsOptimized(old.ebsOptimized());
             if (old.iamInstanceProfile() != null) {
                 run.iamInstanceProfile(IamInstanceProfileSpecification.builder().arn(old.iamInstanceProfile().arn()).build());
             }
-            // aws: tags are AWS's own and refused on launch; the replaced-by link is refreshed below.
+            if (old.metadataOptions() != null) {
+                var m = old.metadataOptions();
+                run.metadataOptions(InstanceMetadataOptionsRequest.builder().httpTokens(m.httpTokensAsString())
+                        .httpEndpoint(m.httpEndpointAsString()).httpPutResponseHopLimit(m.httpPutResponseHopLimit())
+                        .instanceMetadataTags(m.instanceMetadataTagsAsString()).build());
+            }
+            if (old.placement() != null && old.placement().tenancy() != null) {
+                run.placement(Placement.builder().tenancy(old.placement().tenancy()).build());
+            }
+            // aws: tags are AWS's own and refused on launch; the replaced-by link is set below.
             old.tags().stream().filter(t -> !t.key().startsWith("aws:") && !t.key().equals(REPLACES_TAG)).forEach(tags::add);
         } else {
             run.subnetId(FROM_DESCRIBE).securityGroupIds(FROM_DESCRIBE);
@@ -187,22 +260,42 @@ public final class SpotReplacement implements Adapter {
                             .instanceInterruptionBehavior(InstanceInterruptionBehavior.STOP).build())
                     .build());
         }
-        Optional<RunInstancesResponse> launched = calls.change(() -> calls.ec2().runInstances(run.build()));
-        String newId = launched.flatMap(l -> l.instances().stream().findFirst()).map(Instance::instanceId)
-                .orElse("{from RunInstances}");
-        Ec2Instances.awaitRunning(calls, newId);
-        calls.await("instance " + newId + " status checks ok", config -> calls.ec2().waiter().waitUntilInstanceStatusOk(
-                DescribeInstanceStatusRequest.builder().instanceIds(newId).overrideConfiguration(calls.timeLeft()).build(),
-                config));
-        calls.change(() -> calls.ec2().terminateInstances(TerminateInstancesRequest.builder().instanceIds(oldId)
-                .overrideConfiguration(calls.timeLeft()).build()));
+        return run.build();
+    }
+
+    /** A replacement an earlier run launched: pending or running, tagged as replacing {@code oldId}. */
+    private static Optional<Instance> replacementOf(Calls calls, String oldId) {
+        return calls.read(() -> calls.ec2().describeInstances(DescribeInstancesRequest.builder()
+                        .filters(Filter.builder().name("tag:" + REPLACES_TAG).values(oldId).build(),
+                                Filter.builder().name("instance-state-name").values("pending", "running").build())
+                        .overrideConfiguration(calls.timeLeft()).build()))
+                .flatMap(r -> r.reservations().stream().flatMap(x -> x.instances().stream()).findFirst());
+    }
+
+    /**
+     * Instances another service manages are replaced by that service, not here: terminating one would make its
+     * group or fleet launch another next to Costwarden's replacement.
+     */
+    private static void refuseManaged(Instance i) {
+        for (Tag t : i.tags()) {
+            if (MANAGED_BY.contains(t.key())) {
+                throw new Refusal(Refusal.UNSUPPORTED, "instance " + i.instanceId() + " is managed (tag " + t.key() + "="
+                        + t.value() + "); migrate what manages it instead");
+            }
+        }
+    }
+
+    private static Map<String, String> previous(String oldId, String newId, String imageId, String type) {
         Map<String, String> previous = new LinkedHashMap<>();
         previous.put(REPLACED, oldId);
         previous.put(REPLACEMENT, newId);
-        previous.put(IMAGE, imageId);
-        previous.put(TYPE, type);
-        return Done.changed(oldId + " replaced by " + (toSpot ? "spot" : "on-demand") + " instance " + newId + " from image "
-                + imageId + "; " + oldId + " terminated", previous);
+        if (imageId != null) {
+            previous.put(IMAGE, imageId);
+        }
+        if (type != null) {
+            previous.put(TYPE, type);
+        }
+        return previous;
     }
 
     /** The image of a first run interrupted after CreateImage, found by its name; else CreateImage. */

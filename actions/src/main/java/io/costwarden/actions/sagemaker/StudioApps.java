@@ -36,6 +36,9 @@ public final class StudioApps implements StopAdapter {
     /** Keys of what DeleteApp loses and CreateApp needs back, in {@code ActionResult.previous}. */
     public static final String INSTANCE_TYPE = "instanceType";
     public static final String IMAGE = "sageMakerImageArn";
+    public static final String IMAGE_VERSION = "sageMakerImageVersionArn";
+    public static final String IMAGE_ALIAS = "sageMakerImageVersionAlias";
+    public static final String LIFECYCLE_CONFIG = "lifecycleConfigArn";
 
     /** Whether the app's owner in the id is a user profile or a space: the API names them in different fields. */
     public enum Owner {
@@ -107,6 +110,15 @@ public final class StudioApps implements StopAdapter {
         if (spec != null && spec.sageMakerImageArn() != null) {
             facts.put(IMAGE, spec.sageMakerImageArn());
         }
+        if (spec != null && spec.sageMakerImageVersionArn() != null) {
+            facts.put(IMAGE_VERSION, spec.sageMakerImageVersionArn());
+        }
+        if (spec != null && spec.sageMakerImageVersionAlias() != null) {
+            facts.put(IMAGE_ALIAS, spec.sageMakerImageVersionAlias());
+        }
+        if (spec != null && spec.lifecycleConfigArn() != null) {
+            facts.put(LIFECYCLE_CONFIG, spec.lifecycleConfigArn());
+        }
         return new State(response.statusAsString(), GONE.contains(response.status()),
                 SageMakerTags.live(calls, kind().arn(calls.region(), calls.account(), nativeId)), facts);
     }
@@ -121,8 +133,8 @@ public final class StudioApps implements StopAdapter {
     }
 
     /**
-     * CreateApp with the same name, type and owner, on the instance type and image it had: Studio's own way
-     * back. The user's files were never on the app, so they are all there.
+     * CreateApp with the same name, type and owner, on the instance type, image (and its version) and lifecycle
+     * configuration it had: Studio's own way back. The user's files were never on the app, so they are all there.
      */
     @Override
     public Done start(Calls calls, String nativeId, Map<String, String> previous) {
@@ -150,6 +162,14 @@ public final class StudioApps implements StopAdapter {
         }
         if (previous.containsKey(IMAGE)) {
             spec.sageMakerImageArn(previous.get(IMAGE));
+        }
+        if (previous.containsKey(IMAGE_VERSION)) {
+            spec.sageMakerImageVersionArn(previous.get(IMAGE_VERSION));
+        } else if (previous.containsKey(IMAGE_ALIAS)) {
+            spec.sageMakerImageVersionAlias(previous.get(IMAGE_ALIAS));
+        }
+        if (previous.containsKey(LIFECYCLE_CONFIG)) {
+            spec.lifecycleConfigArn(previous.get(LIFECYCLE_CONFIG));
         }
         eitherOwner(app, owner -> calls.change(() -> calls.sageMaker().createApp(owned(CreateAppRequest.builder(), app, owner)
                 .domainId(app.domain()).appType(app.type()).appName(app.name()).resourceSpec(spec.build())

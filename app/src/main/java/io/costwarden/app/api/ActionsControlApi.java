@@ -6,6 +6,7 @@ import io.costwarden.app.roles.RecentActivity;
 import io.costwarden.model.ActionRequest;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.ActionsControl;
+import io.costwarden.model.Outcome;
 import io.costwarden.model.Topics;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -80,10 +82,10 @@ public class ActionsControlApi {
         ActionResult original = recent.results().stream().filter(a -> a.actionId().equals(actionId)).findFirst()
                 .orElseThrow(() -> ApiProblem.notFound("no action " + actionId + " among the " + recent.results().size()
                         + " most recent results this instance holds (costwarden.api.recent-limit)"));
-        Optional<ActionResult> earlier = recent.results().stream().filter(a -> a.undoOf().equals(actionId)).findFirst();
-        if (earlier.isPresent()) {
-            throw ApiProblem.conflict("action " + actionId + " already has an undo: " + earlier.get().actionId() + " ("
-                    + earlier.get().outcome() + ")");
+        List<ActionResult> earlier = recent.results().stream().filter(a -> a.undoOf().equals(actionId)).toList();
+        Optional<ActionResult> succeeded = earlier.stream().filter(a -> a.outcome() == Outcome.SUCCEEDED).findFirst();
+        if (succeeded.isPresent()) {
+            throw ApiProblem.conflict("action " + actionId + " was already undone by " + succeeded.get().actionId());
         }
         if (original.isUndo()) {
             throw ApiProblem.conflict("action " + actionId + " is itself an undo; act again instead");
@@ -93,7 +95,8 @@ public class ActionsControlApi {
                     + (original.message().isEmpty() ? "" : ": " + original.message()) + "), so there is nothing to undo");
         }
         String operator = by == null || by.isBlank() ? "api" : by;
-        ActionRequest undo = ActionRequest.undo(original, operator, Clock.systemUTC().instant());
+        // An earlier attempt that failed or was refused does not use up the undo: this is the next attempt.
+        ActionRequest undo = ActionRequest.undo(original, operator, Clock.systemUTC().instant(), earlier.size() + 1);
         send(Topics.ACTIONS.name(), undo.resourceId(), undo, Topics.ACTIONS.keySerde().serializer(),
                 Topics.ACTIONS.valueSerde().serializer());
         LOG.warnf("undo of action %s (%s of %s) requested by %s", actionId, original.action().word(), original.resourceId(),

@@ -63,8 +63,9 @@ public class ActionsRole {
         Properties props = StreamsSettings.of(kafka, config, a.applicationId());
         // AWS calls run inside the exactly-once transaction, one action per transaction: a downscale may wait
         // minutes for an instance to stop and start. The transaction timeout and the poll interval cover one
-        // action's whole budget (costwarden.actions.timeout, which bounds every call and wait of it, STS
-        // included) plus a margin, so a slow action cannot abort or fence work already done.
+        // action's whole budget (costwarden.actions.timeout, which bounds every call and wait of it) plus a
+        // margin that also covers the STS calls fetching credentials (5 s each, outside that budget), so a slow
+        // action cannot abort or fence work already done.
         long budget = a.timeout().plus(MARGIN).toMillis();
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 1);
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), (int) budget);
