@@ -25,6 +25,7 @@ import io.costwarden.model.ResourceKind;
 import io.costwarden.model.WireRequest;
 import io.costwarden.model.policy.Exemption;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +61,7 @@ public final class Executor {
 
     private final Map<String, Adapter> adapters = new HashMap<>();
     private final AwsClients clients;
+    private final SavingEstimate savings;
     private final boolean forceDryRun;
     private final Timing timing;
     private final MeterRegistry meters;
@@ -68,14 +70,15 @@ public final class Executor {
     /**
      * @param forceDryRun when true no change is ever sent, whatever a policy's mode says (the demo runs this way)
      */
-    public Executor(AwsClients clients, List<Adapter> adapters, boolean forceDryRun, Timing timing, MeterRegistry meters,
-            Clock clock) {
+    public Executor(AwsClients clients, List<Adapter> adapters, boolean forceDryRun, Timing timing,
+            InstanceCatalog catalog, MeterRegistry meters, Clock clock) {
         for (Adapter a : adapters) {
             if (this.adapters.put(key(a.action(), a.kind()), a) != null) {
                 throw new IllegalArgumentException("two adapters for " + a.action().word() + " of " + a.kind().word());
             }
         }
         this.clients = clients;
+        this.savings = new SavingEstimate(catalog);
         this.forceDryRun = forceDryRun;
         this.timing = timing;
         this.meters = meters;
@@ -89,7 +92,7 @@ public final class Executor {
 
     public static Executor over(AwsClients clients, boolean forceDryRun, Timing timing, InstanceCatalog catalog,
             MeterRegistry meters, Clock clock) {
-        return new Executor(clients, adapters(catalog, clock), forceDryRun, timing, meters, clock);
+        return new Executor(clients, adapters(catalog, clock), forceDryRun, timing, catalog, meters, clock);
     }
 
     /** One adapter per action and resource kind that the policy language allows. */
@@ -273,10 +276,16 @@ public final class Executor {
             String errorCode, String message, String awsRequestId, Done done, boolean dryRun) {
         // A dry-run changed nothing, so there is nothing for an undo to restore.
         Done kept = done == null || dryRun ? null : done;
+        BigDecimal saving = done == null ? null : done.hourlySaving();
+        if (saving == null && !r.isUndo() && (outcome == Outcome.DRY_RUN
+                || outcome == Outcome.SUCCEEDED && kept != null && !kept.previous().isEmpty())) {
+            // For a dry-run, what the action would save: the dashboard shows it apart from what was saved.
+            saving = savings.perHour(r, kept == null ? Map.of() : kept.previous()).orElse(null);
+        }
         return new ActionResult(ActionResult.SCHEMA_VERSION, r.actionId(), r.findingId(), r.policy(), r.action(), r.mode(),
                 r.resourceId(), r.kind(), r.nativeId(), r.account(), r.region(), outcome, principal, requests, errorCode,
-                message, awsRequestId, kept == null ? Map.of() : kept.previous(), done == null ? null : done.hourlySaving(),
-                r.undoOf(), r.requestedBy(), clock.instant());
+                message, awsRequestId, kept == null ? Map.of() : kept.previous(), saving, r.undoOf(), r.requestedBy(),
+                clock.instant());
     }
 
     private ActionResult result(ActionRequest r, Outcome outcome, List<WireRequest> requests, WireRequest principal,

@@ -82,6 +82,8 @@ class DownscaleTest {
         assertThat(r.requests()).extracting(WireRequest::operation).containsExactly("DescribeInstances", "StopInstances",
                 "DescribeInstances", "ModifyInstanceAttribute", "StartInstances", "DescribeInstances");
         assertThat(r.message()).isEqualTo("g5.4xlarge -> g5.xlarge, started again");
+        // The bundled catalog's us-east-1 on-demand prices: g5.4xlarge $1.624/h, g5.xlarge $1.006/h.
+        assertThat(r.hourlySaving()).isEqualByComparingTo("0.618");
     }
 
     @Test

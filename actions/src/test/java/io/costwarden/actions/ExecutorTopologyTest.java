@@ -165,8 +165,8 @@ class ExecutorTopologyTest {
                 throw new NullPointerException("no state in the answer");
             }
         };
-        Executor executor = new Executor(clients, java.util.List.of(broken), false, Executor.Timing.DEFAULT, meters,
-                Clock.systemUTC());
+        Executor executor = new Executor(clients, java.util.List.of(broken), false, Executor.Timing.DEFAULT,
+                io.costwarden.model.InstanceCatalog.bundled(), meters, Clock.systemUTC());
 
         ActionResult r = executor.execute(Requests.request(ActionKind.TAG, ResourceKind.EC2_INSTANCE, "i-1", Mode.ENFORCE,
                 ActionOptions.NONE, ""));

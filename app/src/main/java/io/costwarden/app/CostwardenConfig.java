@@ -262,10 +262,68 @@ public interface CostwardenConfig {
         int recentLimit();
 
         /**
-         * The key the operator endpoints (POST /api/actions/pause and resume) require in the x-api-key
-         * header; unset, those endpoints answer 403.
+         * The key the operator endpoints (POST /api/actions/pause, resume, undo) accept in the x-api-key
+         * header, as an operator; unset, only operator tokens open them.
          */
         Optional<String> adminKey();
+
+        Auth auth();
+
+        /** The live stream (GET /api/stream). */
+        Stream stream();
+
+        /** Spend rate per group exported as a metric for this many groups, the highest first. */
+        @WithDefault("10")
+        int metricsTopGroups();
+
+        /**
+         * Who may read the API and the dashboard, and who may operate. Ingest endpoints keep their own
+         * credentials (costwarden.ingest.*) and are not affected.
+         */
+        interface Auth {
+            /**
+             * {@code auto}: tokens are required unless the HTTP server listens on a loopback address only
+             * (quarkus.http.host 127.0.0.1, ::1 or localhost, as the laptop demo does); {@code required}: always.
+             */
+            @WithDefault("auto")
+            String mode();
+
+            /**
+             * Bearer tokens by name: {@code costwarden.api.auth.tokens.<name>.secret} and {@code .role}
+             * ({@code viewer} reads; {@code operator} also pauses, resumes and undoes). The name is recorded
+             * as who undid an action.
+             */
+            Map<String, Token> tokens();
+
+            /** Whether /q/metrics stays open to scrapers without a token (it carries no resource ids). */
+            @WithDefault("true")
+            boolean metricsOpen();
+
+            interface Token {
+                String secret();
+
+                @WithDefault("viewer")
+                String role();
+            }
+        }
+
+        interface Stream {
+            /** Events kept for clients that reconnect with Last-Event-ID; older ones mean a full reload. */
+            @WithDefault("5000")
+            int replayBuffer();
+
+            /** Events one client may have unsent before it is disconnected (it reconnects and catches up). */
+            @WithDefault("500")
+            int clientQueue();
+
+            /** How often the stream sends the spend rate per group. */
+            @WithDefault("PT10S")
+            Duration spendTick();
+
+            /** How much spend history the dashboard chart gets (at one point per tick). */
+            @WithDefault("PT6H")
+            Duration spendHistory();
+        }
     }
 
     interface Spend {

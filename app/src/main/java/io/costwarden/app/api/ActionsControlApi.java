@@ -1,6 +1,8 @@
 package io.costwarden.app.api;
 
-import io.costwarden.app.CostwardenConfig;
+import io.costwarden.app.auth.ApiAccess;
+import io.costwarden.app.auth.Caller;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.costwarden.app.kafka.KafkaCluster;
 import io.costwarden.app.roles.RecentActivity;
 import io.costwarden.model.ActionRequest;
@@ -8,7 +10,6 @@ import io.costwarden.model.ActionResult;
 import io.costwarden.model.ActionsControl;
 import io.costwarden.model.Outcome;
 import io.costwarden.model.Topics;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -31,7 +32,8 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.jboss.logging.Logger;
 
 /**
- * The operator endpoints, which require costwarden.api.admin-key.
+ * The operator endpoints: ApiAccess lets only operators (an operator token, or costwarden.api.admin-key in
+ * x-api-key) through.
  *
  * <p>The cluster-wide kill switch: a pause is a record on the compacted costwarden.control.v1 that every
  * executor follows, so it holds for every instance, also those started later.
@@ -47,28 +49,28 @@ import org.jboss.logging.Logger;
 public class ActionsControlApi {
     private static final Logger LOG = Logger.getLogger(ActionsControlApi.class);
 
-    private final CostwardenConfig config;
     private final KafkaCluster kafka;
     private final RecentActivity recent;
+    private final CurrentVertxRequest request;
 
-    public ActionsControlApi(CostwardenConfig config, KafkaCluster kafka, RecentActivity recent) {
-        this.config = config;
+    public ActionsControlApi(KafkaCluster kafka, RecentActivity recent, CurrentVertxRequest request) {
         this.kafka = kafka;
         this.recent = recent;
+        this.request = request;
     }
 
     @POST
     @Path("pause")
-    public ActionsControl pause(@HeaderParam("x-api-key") String key, @QueryParam("reason") String reason,
+    public ActionsControl pause(@QueryParam("reason") String reason,
             @QueryParam("by") String by) {
-        return write(key, true, reason, by);
+        return write(true, reason, by);
     }
 
     @POST
     @Path("resume")
-    public ActionsControl resume(@HeaderParam("x-api-key") String key, @QueryParam("reason") String reason,
+    public ActionsControl resume(@QueryParam("reason") String reason,
             @QueryParam("by") String by) {
-        return write(key, false, reason, by);
+        return write(false, reason, by);
     }
 
     /** The undo as it was accepted: the id its result will carry on costwarden.action-results.v1. */
@@ -77,8 +79,8 @@ public class ActionsControlApi {
 
     @POST
     @Path("{id}/undo")
-    public Response undo(@HeaderParam("x-api-key") String key, @PathParam("id") String actionId, @QueryParam("by") String by) {
-        requireAdmin(key);
+    public Response undo(@PathParam("id") String actionId, @QueryParam("by") String by) {
+        String operator = operator(by);
         ActionResult original = recent.results().stream().filter(a -> a.actionId().equals(actionId)).findFirst()
                 .orElseThrow(() -> ApiProblem.notFound("no action " + actionId + " among the " + recent.results().size()
                         + " most recent results this instance holds (costwarden.api.recent-limit)"));
@@ -94,7 +96,6 @@ public class ActionsControlApi {
             throw ApiProblem.conflict("action " + actionId + " changed nothing (" + original.outcome()
                     + (original.message().isEmpty() ? "" : ": " + original.message()) + "), so there is nothing to undo");
         }
-        String operator = by == null || by.isBlank() ? "api" : by;
         // An earlier attempt that failed or was refused does not use up the undo: this is the next attempt.
         ActionRequest undo = ActionRequest.undo(original, operator, Clock.systemUTC().instant(), earlier.size() + 1);
         send(Topics.ACTIONS.name(), undo.resourceId(), undo, Topics.ACTIONS.keySerde().serializer(),
@@ -104,18 +105,23 @@ public class ActionsControlApi {
         return Response.accepted(new UndoAccepted(undo.actionId(), actionId, operator, "requested")).build();
     }
 
-    private void requireAdmin(String key) {
-        if (config.api().adminKey().isEmpty()) {
-            throw ApiProblem.forbidden("operator endpoints are off: set costwarden.api.admin-key to use them");
+    /**
+     * The operator: ApiAccess let the request through only with an operator credential. A named token is who
+     * acted; the shared admin key names no one, so its caller's own {@code by} is recorded (self-reported).
+     */
+    private String operator(String by) {
+        Caller caller = request.getCurrent().get(ApiAccess.CALLER);
+        if (caller == null || !caller.role().allows(Caller.Role.OPERATOR)) {
+            throw ApiProblem.unauthorized("the operator endpoints need an operator credential");
         }
-        if (!IngestCredentials.same(config.api().adminKey().get(), key)) {
-            throw ApiProblem.unauthorized("missing or wrong x-api-key for the operator endpoints");
+        if (!caller.name().equals("admin-key")) {
+            return caller.name();
         }
+        return by == null || by.isBlank() ? "admin-key" : by;
     }
 
-    private ActionsControl write(String key, boolean paused, String reason, String by) {
-        requireAdmin(key);
-        ActionsControl control = new ActionsControl(ActionsControl.SCHEMA_VERSION, paused, by == null ? "api" : by,
+    private ActionsControl write(boolean paused, String reason, String by) {
+        ActionsControl control = new ActionsControl(ActionsControl.SCHEMA_VERSION, paused, operator(by),
                 reason == null ? "" : reason, Clock.systemUTC().instant());
         send(Topics.CONTROL.name(), ActionsControl.KEY, control, Topics.CONTROL.keySerde().serializer(),
                 Topics.CONTROL.valueSerde().serializer());

@@ -44,7 +44,7 @@ public class IngestCredentials {
         throw ApiProblem.unauthorized("missing or wrong ingest credentials (" + config.apiKeyHeader() + " or basic auth)");
     }
 
-    static boolean same(String expected, String given) {
+    public static boolean same(String expected, String given) {
         return given != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
                 given.getBytes(StandardCharsets.UTF_8));
     }

@@ -36,6 +36,25 @@ public class ResourcesApi {
         return Page.of(all, paging);
     }
 
+    /** Resources by kind and state: {@code {"ec2-instance": {"running": 3, "stopped": 1}, ...}}, with the total. */
+    public record Counts(int total, java.util.Map<String, java.util.Map<String, Integer>> byKind) {
+    }
+
+    @GET
+    @Path("/counts")
+    public Counts counts(@QueryParam("account") String account) {
+        java.util.Map<String, java.util.Map<String, Integer>> byKind = new java.util.TreeMap<>();
+        int total = 0;
+        for (Resource r : inventory.all(false)) {
+            if (account != null && !r.account().equals(account)) {
+                continue;
+            }
+            byKind.computeIfAbsent(r.kind().word(), k -> new java.util.TreeMap<>()).merge(r.state(), 1, Integer::sum);
+            total++;
+        }
+        return new Counts(total, byKind);
+    }
+
     /** This instance's part of the inventory, unpaged: what other instances ask for when they list. */
     @GET
     @Path("/local-part")

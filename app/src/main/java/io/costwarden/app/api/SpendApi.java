@@ -1,6 +1,7 @@
 package io.costwarden.app.api;
 
 import io.costwarden.app.CostwardenConfig;
+import io.costwarden.app.live.SpendTicker;
 import io.costwarden.app.roles.ActivePolicies;
 import io.costwarden.streams.GroupRef;
 import io.costwarden.streams.spend.GroupSpend;
@@ -23,11 +24,13 @@ import java.util.List;
 @Path("/api/spend")
 @Produces(MediaType.APPLICATION_JSON)
 public class SpendApi {
+    private final SpendTicker ticker;
     private final SpendQuery spend;
     private final CostwardenConfig config;
     private final ActivePolicies policies;
 
-    public SpendApi(SpendQuery spend, CostwardenConfig config, ActivePolicies policies) {
+    public SpendApi(SpendQuery spend, CostwardenConfig config, ActivePolicies policies, SpendTicker ticker) {
+        this.ticker = ticker;
         this.spend = spend;
         this.config = config;
         this.policies = policies;
@@ -47,6 +50,52 @@ public class SpendApi {
         return new SpendView.Listing(dimension, page.items(), page.total(), page.offset(), page.limit(),
                 SpendView.Figures.sum(all.stream().map(SpendView.Summary::all).toList()),
                 SpendView.Figures.sum(all.stream().map(SpendView.Summary::gpu).toList()));
+    }
+
+    /** One point of the spend history: the dimension's total, its GPU part, and each group's rate. */
+    public record HistoryPoint(java.time.Instant at, double totalUsdPerHour, double gpuUsdPerHour,
+            java.util.Map<String, Double> groups, java.util.Map<String, Double> gpuGroups) {
+    }
+
+    /** The spend chart's history: at most {@code points} samples of one dimension, evenly spaced, oldest first. */
+    public record History(String groupBy, List<String> dimensions, List<HistoryPoint> points,
+            java.util.Map<String, List<SpendTicker.Limit>> limits) {
+    }
+
+    @GET
+    @Path("/history")
+    public History history(@QueryParam("groupBy") String groupBy, @QueryParam("points") String points) {
+        String dimension = dimension(groupBy);
+        int wanted;
+        try {
+            wanted = points == null ? 360 : Integer.parseInt(points);
+        } catch (NumberFormatException e) {
+            throw ApiProblem.badRequest("points must be a whole number, was '" + points + "'");
+        }
+        if (wanted < 1 || wanted > 5000) {
+            throw ApiProblem.badRequest("points must be between 1 and 5000, was " + wanted);
+        }
+        List<SpendTicker.Tick> ticks = ticker.history();
+        int step = Math.max(1, (int) Math.ceil(ticks.size() / (double) wanted));
+        List<HistoryPoint> out = new java.util.ArrayList<>();
+        java.util.Map<String, List<SpendTicker.Limit>> limits = new java.util.TreeMap<>();
+        // Always the newest sample, then every step-th back from it: the chart ends at now.
+        for (int i = ticks.size() - 1; i >= 0; i -= step) {
+            SpendTicker.Tick t = ticks.get(i);
+            t.dimensions().stream().filter(d -> d.dimension().equals(dimension)).findFirst().ifPresent(d -> {
+                java.util.Map<String, Double> all = new java.util.TreeMap<>();
+                java.util.Map<String, Double> gpu = new java.util.TreeMap<>();
+                d.groups().forEach(g -> {
+                    all.put(g.group(), g.usdPerHour());
+                    gpu.put(g.group(), g.gpuUsdPerHour());
+                    if (!g.limits().isEmpty()) {
+                        limits.putIfAbsent(g.group(), g.limits());
+                    }
+                });
+                out.add(0, new HistoryPoint(t.at(), d.totalUsdPerHour(), d.gpuUsdPerHour(), all, gpu));
+            });
+        }
+        return new History(dimension, dimensions(), out, limits);
     }
 
     /** This instance's part, unpaged and raw: what other instances ask for. One of the two parameters. */

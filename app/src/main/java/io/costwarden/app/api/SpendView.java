@@ -47,7 +47,7 @@ public final class SpendView {
     public record Summary(String group, String dimension, String value, Instant asOf, Figures all, Figures gpu,
             List<String> breaching) {
 
-        static Summary of(GroupSpend g) {
+        public static Summary of(GroupSpend g) {
             return new Summary(g.group(), g.dimension(), g.value(), g.asOf(), Figures.of(g, SpendFilter.ALL),
                     Figures.of(g, SpendFilter.GPU), g.breaches().keySet().stream().sorted().toList());
         }

@@ -2,6 +2,7 @@ package io.costwarden.app.roles;
 
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.kafka.KafkaCluster;
+import io.costwarden.app.live.LiveFeed;
 import io.costwarden.model.ActionResult;
 import io.costwarden.model.Finding;
 import io.costwarden.model.Topics;
@@ -28,7 +29,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * The recent findings and action results, for the API. Every instance reads both topics in full
+ * The recent findings and action results, for the API and the live stream (each record read is also
+ * published to the {@link LiveFeed}). Every instance reads both topics in full
  * (assigned partitions, no consumer group), so any instance answers for all of them; memory is bounded
  * by {@code costwarden.api.recent-limit} per kind. Eviction follows the order records were read, which
  * after a restart interleaves partitions; lists are sorted by time when served.
@@ -42,13 +44,15 @@ public class RecentActivity {
     private final Map<String, Finding> findings;
     private final Map<String, ActionResult> results;
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private final LiveFeed feed;
     private KafkaConsumer<byte[], byte[]> consumer;
     private Thread thread;
     private volatile boolean running;
 
-    public RecentActivity(CostwardenConfig config, KafkaCluster kafka) {
+    public RecentActivity(CostwardenConfig config, KafkaCluster kafka, LiveFeed feed) {
         this.config = config;
         this.kafka = kafka;
+        this.feed = feed;
         this.findings = bounded(config.api().recentLimit());
         this.results = bounded(config.api().recentLimit());
     }
@@ -122,6 +126,7 @@ public class RecentActivity {
                         findings.remove(f.id());
                         findings.put(f.id(), f);
                     }
+                    feed.publish("finding", f);
                 }
             } else {
                 ActionResult a = Topics.ACTION_RESULTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
@@ -129,6 +134,7 @@ public class RecentActivity {
                     synchronized (results) {
                         results.put(a.actionId(), a);
                     }
+                    feed.publish("action", a);
                 }
             }
         } catch (RuntimeException e) {

@@ -2,7 +2,6 @@ package io.costwarden.app.roles;
 
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.kafka.KafkaCluster;
-import io.costwarden.model.InstanceCatalog;
 import io.costwarden.streams.CostwardenTopology;
 import io.costwarden.streams.DeadLetterHandler;
 import io.costwarden.streams.spend.PriceBook;
@@ -26,10 +25,13 @@ public class StreamsRole {
     private final KafkaCluster kafka;
     private final ActivePolicies policies;
     private final MeterRegistry meters;
+    private final CatalogInUse catalog;
     private RunningStreams running;
 
-    public StreamsRole(CostwardenConfig config, KafkaCluster kafka, ActivePolicies policies, MeterRegistry meters) {
+    public StreamsRole(CostwardenConfig config, KafkaCluster kafka, ActivePolicies policies, MeterRegistry meters,
+            CatalogInUse catalog) {
         this.config = config;
+        this.catalog = catalog;
         this.kafka = kafka;
         this.policies = policies;
         this.meters = meters;
@@ -41,21 +43,10 @@ public class StreamsRole {
         }
         policies.get();
         DeadLetterHandler.countWith(meters);
-        SpendTopology.Settings spend = new SpendTopology.Settings(PriceBook.of(catalog()), config.spend().groupBy());
+        SpendTopology.Settings spend = new SpendTopology.Settings(PriceBook.of(catalog.get()), config.spend().groupBy());
         running = new RunningStreams("streams", CostwardenTopology.build(policies, meters, spend),
                 StreamsSettings.of(kafka, config, config.streams().applicationId()), meters);
         LOG.infof("streams role started (application.id %s)", config.streams().applicationId());
-    }
-
-    /** The bundled catalog, with costwarden.catalog.file laid over it when set; a bad file stops start-up. */
-    private InstanceCatalog catalog() {
-        Optional<java.nio.file.Path> file = config.catalog().file();
-        if (file.isEmpty()) {
-            return InstanceCatalog.bundled();
-        }
-        InstanceCatalog catalog = InstanceCatalog.bundled().withOverrides(InstanceCatalog.load(file.get()));
-        LOG.infof("instance catalog: %s over the bundled one", file.get());
-        return catalog;
     }
 
     void stop(@Observes @Priority(10) ShutdownEvent event) {

@@ -14,6 +14,7 @@ import io.costwarden.model.policy.Exemption;
 import io.costwarden.model.policy.Policy;
 import io.costwarden.model.policy.PolicySet;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -115,6 +116,10 @@ public final class DecisionTopology {
                 f.instanceType(), p.options(), p.exempt().tags(), "", ActionRequest.BY_POLICY, f.detectedAt());
     }
 
+    static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(5),
+            Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1),
+            Duration.ofHours(6), Duration.ofDays(1)};
+
     static final class Decide implements Processor<String, DecisionInput, String, Output> {
         private final String storeName;
         private final Supplier<PolicySet> policies;
@@ -190,6 +195,12 @@ public final class DecisionTopology {
 
         private void emitOpen(String key, Finding opened, Instant now) {
             emit(opened);
+            // Event time of what completed the condition to the wall-clock moment the finding opened. Replayed or
+            // late data shows up here as the hours or days it is behind; the buckets end at a day.
+            Duration latency = Duration.between(opened.detectedAt(), now);
+            Timer.builder("costwarden.detection.latency").description("event time to the open finding")
+                    .tag("detector", opened.detector()).serviceLevelObjectives(LATENCY_BUCKETS).register(meters)
+                    .record(latency.isNegative() ? Duration.ZERO : latency);
             store.put(key, opened);
             due(opened.actAfter());
             Policy p = policies.get().named(opened.policy()).orElse(null);

@@ -1,0 +1,115 @@
+package io.costwarden.app.auth;
+
+import io.costwarden.app.CostwardenConfig;
+import io.costwarden.app.api.IngestCredentials;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+/**
+ * The API's credentials: named bearer tokens with a role, the legacy admin key (an operator), and the
+ * rule for when they are required at all. Comparisons are constant-time.
+ *
+ * <p>A browser sends the token as the {@value #COOKIE} cookie (set by POST /api/session), because an
+ * EventSource cannot send an Authorization header; other clients send {@code Authorization: Bearer}.
+ */
+@ApplicationScoped
+public class ApiAuth {
+    public static final String COOKIE = "costwarden_token";
+    private static final Logger LOG = Logger.getLogger(ApiAuth.class);
+
+    private record Token(String name, String secret, Caller.Role role) {
+    }
+
+    private final List<Token> tokens;
+    private final Optional<String> adminKey;
+    private final boolean required;
+
+    public ApiAuth(CostwardenConfig config) {
+        this.tokens = config.api().auth().tokens().entrySet().stream()
+                .map(e -> new Token(e.getKey(), e.getValue().secret(), role(e.getKey(), e.getValue().role()))).toList();
+        this.adminKey = config.api().adminKey().filter(k -> !k.isBlank());
+        String mode = config.api().auth().mode().trim().toLowerCase(Locale.ROOT);
+        String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse("0.0.0.0");
+        this.required = switch (mode) {
+            case "required" -> true;
+            case "auto" -> !loopback(host);
+            default -> throw new IllegalArgumentException("costwarden.api.auth.mode must be auto or required, was '"
+                    + mode + "'");
+        };
+        if (required && tokens.isEmpty() && adminKey.isEmpty()) {
+            LOG.warnf("the API listens on %s and requires a token, but none is configured "
+                    + "(costwarden.api.auth.tokens.<name>.secret): every API request will be refused", host);
+        }
+    }
+
+    private static Caller.Role role(String name, String role) {
+        return switch (role.trim().toLowerCase(Locale.ROOT)) {
+            case "viewer" -> Caller.Role.VIEWER;
+            case "operator" -> Caller.Role.OPERATOR;
+            default -> throw new IllegalArgumentException("costwarden.api.auth.tokens." + name
+                    + ".role must be viewer or operator, was '" + role + "'");
+        };
+    }
+
+    /** Whether reading the API needs a credential: beyond loopback, or when configured so. */
+    public boolean required() {
+        return required;
+    }
+
+    /**
+     * The caller a request's credentials name, if any is valid: a bearer token (header or cookie) or the
+     * admin key.
+     */
+    public Optional<Caller> authenticate(String authorization, String cookieToken, String apiKey) {
+        String bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : null;
+        for (String presented : new String[] {bearer, cookieToken}) {
+            if (presented == null || presented.isEmpty()) {
+                continue;
+            }
+            for (Token t : tokens) {
+                if (IngestCredentials.same(t.secret(), presented)) {
+                    return Optional.of(new Caller(t.name(), t.role()));
+                }
+            }
+        }
+        if (apiKey != null && adminKey.isPresent() && IngestCredentials.same(adminKey.get(), apiKey)) {
+            return Optional.of(new Caller("admin-key", Caller.Role.OPERATOR));
+        }
+        return Optional.empty();
+    }
+
+    /** Whether any credential could open the operator endpoints at all. */
+    public boolean operatorsConfigured() {
+        return adminKey.isPresent() || tokens.stream().anyMatch(t -> t.role() == Caller.Role.OPERATOR);
+    }
+
+    public Map<String, Caller.Role> tokenRoles() {
+        return tokens.stream().collect(java.util.stream.Collectors.toMap(Token::name, Token::role));
+    }
+
+    static boolean loopback(String host) {
+        String h = host.trim();
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (h.isEmpty() || h.equals("0.0.0.0") || h.equals("::")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(h).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}
