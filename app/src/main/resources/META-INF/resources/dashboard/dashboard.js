@@ -234,6 +234,9 @@
 
   function renderActions() {
     const feed = $("actions-feed");
+    // The feed is redrawn on every new action: keep what the reader opened and where the keyboard was.
+    const open = new Set([...feed.querySelectorAll("details[open]")].map((d) => d.closest("li").dataset.action));
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.undo : null;
     feed.replaceChildren();
     const undone = undoneBy();
     const byId = new Map(state.findings.map((f) => [f.id, f]));
@@ -255,6 +258,7 @@
       if (a.message) li.appendChild(text("p", a.message + (a.errorCode ? " (" + a.errorCode + ")" : ""), "note"));
       if (a.requests && a.requests.length) {
         const details = document.createElement("details");
+        details.open = open.has(a.actionId);
         details.appendChild(text("summary", "Exact AWS request" + (a.requests.length > 1 ? "s (" + a.requests.length + ")" : "")));
         for (const r of a.requests) details.appendChild(text("pre", r.operation + "  " + r.url + "\n" + r.body, "mono"));
         li.appendChild(details);
@@ -273,6 +277,7 @@
           }
           button.addEventListener("click", () => undo(a.actionId, button));
           li.appendChild(button);
+          if (focused === a.actionId) setTimeout(() => button.focus(), 0);
         }
       }
       feed.appendChild(li);
@@ -355,14 +360,14 @@
     source = new EventSource("/api/stream");
     source.onopen = () => { $("status").textContent = "live"; $("status").className = "status live"; };
     source.onerror = () => { $("status").textContent = "reconnecting…"; $("status").className = "status down"; };
-    source.addEventListener("finding", () => soon("findings", loadFindings));
+    source.addEventListener("finding", () => { soon("findings", loadFindings); soon("inventory", loadInventory); });
     source.addEventListener("action", (e) => {
       const a = JSON.parse(e.data);
       state.actions.set(a.actionId, a);
       renderActions();
       soon("savings", loadSavings);
     });
-    source.addEventListener("spend", (e) => acceptTick(JSON.parse(e.data)));
+    source.addEventListener("spend", (e) => { acceptTick(JSON.parse(e.data)); soon("inventory", loadInventory); });
     source.addEventListener("reload", () => loadAll().catch(report));
   }
 

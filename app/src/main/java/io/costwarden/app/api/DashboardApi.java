@@ -82,8 +82,10 @@ public class DashboardApi {
             Optional<Double> after = to.flatMap(t -> price(prices, t, f.region()));
             saving = cost.isPresent() && after.isPresent() ? round(cost.get() - after.get()) : null;
         }
+        String launcher = f.launchedBy() == null ? "" : f.launchedBy();
+        // arn:aws:iam::123456789012:user/ana or .../assumed-role/Role/ana: the last part names the person.
         String owner = OWNER_TAGS.stream().map(t -> f.tags().get(t)).filter(v -> v != null && !v.isBlank()).findFirst()
-                .orElse(f.launchedBy() == null ? "" : f.launchedBy());
+                .orElse(launcher.startsWith("arn:") ? launcher.substring(launcher.lastIndexOf('/') + 1) : launcher);
         Double hourly = f.resourceId().isEmpty() ? f.figures().get("rateUsdPerHour") : cost.orElse(null);
         return new FindingRow(f.id(), f.policy(), f.detector(), f.state().word(), f.stateReason(), f.resourceId(),
                 f.kind() == null ? "" : f.kind().word(), f.nativeId(), f.account(), f.region(), f.instanceType(), owner,

@@ -57,11 +57,13 @@ public class Savings {
 
     /** Savings per group of {@code groupBy}: {@code account}, or a tag key (the finding's resource tags). */
     public Report report(String groupBy) {
-        Instant now = clock.instant();
-        List<ActionResult> results = recent.results();
+        return compute(groupBy, recent.results(), recent.findings(), clock.instant());
+    }
+
+    static Report compute(String groupBy, List<ActionResult> results, List<Finding> findingList, Instant now) {
         Map<String, Instant> undoneAt = results.stream().filter(a -> a.isUndo() && a.outcome() == Outcome.SUCCEEDED)
                 .collect(Collectors.toMap(ActionResult::undoOf, ActionResult::at, (a, b) -> a.isBefore(b) ? a : b));
-        Map<String, Finding> findings = recent.findings().stream()
+        Map<String, Finding> findings = findingList.stream()
                 .collect(Collectors.toMap(Finding::id, Function.identity(), (a, b) -> a));
         Map<String, double[]> byGroup = new TreeMap<>();
         int unpriced = 0;
