@@ -35,6 +35,14 @@ class ApiAuthTest {
     }
 
     @Test
+    void theOpenApiDocumentDescribesTheApi() {
+        given().header("Authorization", "Bearer " + SecuredApp.VIEWER_TOKEN).queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).body(containsString("\"/api/actions/{id}/undo\""))
+                .body(containsString("\"/api/stream\"")).body(containsString("\"/api/findings\""))
+                .body(containsString("Costwarden API"));
+    }
+
+    @Test
     void theStreamNeedsATokenAndTakesTheSessionCookie() {
         given().get("/api/stream").then().statusCode(401);
         String cookie = given().formParam("token", SecuredApp.VIEWER_TOKEN).post("/api/session").then().statusCode(200)
