@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.roles.StreamsRole;
 import io.costwarden.model.Json;
+import io.costwarden.streams.spend.Contribution;
 import io.costwarden.streams.spend.GroupSpend;
 import io.costwarden.streams.spend.SpendTopology;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +17,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -74,7 +77,19 @@ public class SpendQuery {
                 return remote(md.activeHost(), "group=" + URLEncoder.encode(key, StandardCharsets.UTF_8)).stream().findFirst();
             }
         }
-        return Optional.ofNullable(store(streams).get(key));
+        return Optional.ofNullable(store(streams).get(key)).map(g -> g.withMembers(members(streams, key)));
+    }
+
+    /** The group's running resources, from the members store beside it (same task, same instance). */
+    private static Map<String, Contribution> members(KafkaStreams streams, String groupKey) {
+        Map<String, Contribution> out = new LinkedHashMap<>();
+        ReadOnlyKeyValueStore<String, Contribution> members = streams.store(StoreQueryParameters.fromNameAndType(
+                SpendTopology.MEMBERS, QueryableStoreTypes.keyValueStore()));
+        try (KeyValueIterator<String, Contribution> it = members.prefixScan(SpendTopology.member(groupKey, ""),
+                new StringSerializer())) {
+            it.forEachRemaining(kv -> out.put(kv.value.resourceId(), kv.value));
+        }
+        return out;
     }
 
     private List<GroupSpend> list(String dimension, boolean localOnly) {

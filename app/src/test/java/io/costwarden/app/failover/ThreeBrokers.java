@@ -16,7 +16,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.tools.StorageTool;
+import kafka.tools.StorageTool;
 
 /**
  * A three-node KRaft cluster in this JVM from Apache Kafka's own server: each node a broker and a voter of
@@ -122,13 +122,20 @@ final class ThreeBrokers implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Stops every node at once: one by one, the last would wait for a quorum that the others took with them.
+     */
     @Override
     public void close() {
+        for (KafkaRaftServer s : servers) {
+            if (s != null) {
+                s.shutdown();
+            }
+        }
         for (int i = 0; i < 3; i++) {
-            try {
-                stop(i);
-            } catch (RuntimeException e) {
-                // closing what is left after a test; a node that fails to stop must not hide the others
+            if (servers[i] != null) {
+                servers[i].awaitShutdown();
+                servers[i] = null;
             }
         }
     }

@@ -25,7 +25,10 @@ import java.util.TreeMap;
  *
  * @param asOf       data time the accrued figures run to; {@link #NOT_STARTED} for a group known only
  *                   from its bill, which has accrued nothing yet
- * @param resources  running resources by ARN, with what each adds to the rate
+ * @param resources  running resources by ARN, with what each adds to the rate: filled only when one group is
+ *                   shown (from the {@value SpendTopology#MEMBERS} store); the stored group keeps its totals in
+ *                   {@code slices}, so that its size does not grow with its resources. Groups stored by
+ *                   earlier versions kept them here, and are read as they were.
  * @param hourUsd    accrued in the current hour, per slice
  * @param hourMillis how much of the current hour the group was watched (it may have begun mid-hour)
  * @param dayUsd     accrued in the current UTC day, per slice
@@ -35,10 +38,12 @@ import java.util.TreeMap;
  * @param days       per UTC day of the trailing {@link #RECONCILED_DAYS}, oldest first: the estimate
  *                   and what billing said
  * @param breaches   per spend policy whose condition holds now, its episode (so it is reported once)
+ * @param slices     per slice, the running resources' rate, count and unpriced count
  */
 public record GroupSpend(String group, String dimension, String value, Instant asOf,
         Map<String, Contribution> resources, Map<String, Double> hourUsd, long hourMillis, Map<String, Double> dayUsd,
-        Map<String, Double> monthUsd, List<HourSample> hours, List<DaySpend> days, Map<String, String> breaches) {
+        Map<String, Double> monthUsd, List<HourSample> hours, List<DaySpend> days, Map<String, String> breaches,
+        Map<String, Running> slices) {
 
     public static final Instant NOT_STARTED = Instant.EPOCH;
     /** The burn-rate median looks back this far. */
@@ -71,12 +76,29 @@ public record GroupSpend(String group, String dimension, String value, Instant a
         }
     }
 
+    /** What the running resources of one slice add up to. */
+    public record Running(double usdPerHour, int resources, int unpriced) {
+        Running plus(Contribution c, int sign) {
+            return new Running(usdPerHour + sign * c.usdPerHour(), resources + sign, unpriced + (c.priced() ? 0 : sign));
+        }
+    }
+
     /** The trailing median of one hour of day, and how many days it is over (0: no data). */
     public record Median(double usdPerHour, int days) {
     }
 
     public GroupSpend {
         resources = resources == null ? Map.of() : Map.copyOf(resources);
+        if (slices == null || slices.isEmpty() && !resources.isEmpty()) {
+            // Stored before the totals existed: they are what the resources add up to.
+            Map<String, Running> totals = new HashMap<>();
+            for (Contribution c : resources.values()) {
+                totals.merge(c.slice(), new Running(0, 0, 0).plus(c, 1), (a, b) -> new Running(a.usdPerHour()
+                        + b.usdPerHour(), a.resources() + b.resources(), a.unpriced() + b.unpriced()));
+            }
+            slices = totals;
+        }
+        slices = Map.copyOf(slices);
         hourUsd = hourUsd == null ? Map.of() : Map.copyOf(hourUsd);
         dayUsd = dayUsd == null ? Map.of() : Map.copyOf(dayUsd);
         monthUsd = monthUsd == null ? Map.of() : Map.copyOf(monthUsd);
@@ -87,7 +109,7 @@ public record GroupSpend(String group, String dimension, String value, Instant a
 
     public static GroupSpend start(GroupRef ref) {
         return new GroupSpend(ref.key(), ref.dimension(), ref.value(), NOT_STARTED, Map.of(), Map.of(), 0, Map.of(),
-                Map.of(), List.of(), List.of(), Map.of());
+                Map.of(), List.of(), List.of(), Map.of(), Map.of());
     }
 
     public boolean started() {
@@ -97,21 +119,21 @@ public record GroupSpend(String group, String dimension, String value, Instant a
     /** US dollars per hour of the running resources in {@code f}, now. */
     public double rate(SpendFilter f) {
         double r = 0;
-        for (Contribution c : resources.values()) {
-            if (f.includes(c)) {
-                r += c.usdPerHour();
+        for (Map.Entry<String, Running> e : slices.entrySet()) {
+            if (f.includes(e.getKey())) {
+                r += e.getValue().usdPerHour();
             }
         }
         return r;
     }
 
     public int running(SpendFilter f) {
-        return (int) resources.values().stream().filter(f::includes).count();
+        return slices.entrySet().stream().filter(e -> f.includes(e.getKey())).mapToInt(e -> e.getValue().resources()).sum();
     }
 
     /** Running resources in {@code f} whose price is unknown: they add 0 to the rate. */
     public int unpriced(SpendFilter f) {
-        return (int) resources.values().stream().filter(c -> f.includes(c) && !c.priced()).count();
+        return slices.entrySet().stream().filter(e -> f.includes(e.getKey())).mapToInt(e -> e.getValue().unpriced()).sum();
     }
 
     public double hour(SpendFilter f) {
@@ -168,13 +190,13 @@ public record GroupSpend(String group, String dimension, String value, Instant a
     public GroupSpend advancedTo(Instant t) {
         if (!started()) {
             return new GroupSpend(group, dimension, value, t, resources, Map.of(), 0, Map.of(), Map.of(), hours,
-                    pruneDays(days, t), breaches);
+                    pruneDays(days, t), breaches, slices);
         }
         if (!t.isAfter(asOf)) {
             return this;
         }
         Map<String, Double> rates = new HashMap<>();
-        resources.values().forEach(c -> rates.merge(c.slice(), c.usdPerHour(), Double::sum));
+        slices.forEach((slice, r) -> rates.merge(slice, r.usdPerHour(), Double::sum));
         double total = rates.values().stream().mapToDouble(Double::doubleValue).sum();
         Map<String, Double> hour = new HashMap<>(hourUsd);
         Map<String, Double> day = new HashMap<>(dayUsd);
@@ -218,27 +240,57 @@ public record GroupSpend(String group, String dimension, String value, Instant a
         }
         history.removeIf(h -> h.hour().isBefore(keepFrom));
         return new GroupSpend(group, dimension, value, t, resources, hour, millis, day, month, history,
-                pruneDays(new ArrayList<>(byDay.values()), t), breaches);
+                pruneDays(new ArrayList<>(byDay.values()), t), breaches, slices);
     }
 
-    public GroupSpend withResource(Contribution c) {
-        Map<String, Contribution> m = new HashMap<>(resources);
-        m.put(c.resourceId(), c);
-        return withResources(m);
+    /**
+     * A resource joins or changes: {@code previous} is what it added before (from the members store, or from
+     * the legacy {@link #resources} of a group stored by an earlier version), null when it is new.
+     */
+    public GroupSpend withResource(Contribution c, Contribution previous) {
+        Map<String, Running> totals = new HashMap<>(slices);
+        Contribution before = previous != null ? previous : resources.get(c.resourceId());
+        if (before != null) {
+            add(totals, before, -1);
+        }
+        add(totals, c, 1);
+        Map<String, Contribution> legacy = resources.containsKey(c.resourceId()) ? without(c.resourceId()) : resources;
+        return new GroupSpend(group, dimension, value, asOf, legacy, hourUsd, hourMillis, dayUsd, monthUsd, hours, days,
+                breaches, totals);
     }
 
-    public GroupSpend withoutResource(String resourceId) {
-        if (!resources.containsKey(resourceId)) {
+    /** A resource leaves, with what it added; nothing changes for one the group did not count. */
+    public GroupSpend withoutResource(String resourceId, Contribution previous) {
+        Contribution before = previous != null ? previous : resources.get(resourceId);
+        if (before == null) {
             return this;
         }
-        Map<String, Contribution> m = new HashMap<>(resources);
-        m.remove(resourceId);
-        return withResources(m);
+        Map<String, Running> totals = new HashMap<>(slices);
+        add(totals, before, -1);
+        return new GroupSpend(group, dimension, value, asOf, without(resourceId), hourUsd, hourMillis, dayUsd, monthUsd,
+                hours, days, breaches, totals);
     }
 
-    private GroupSpend withResources(Map<String, Contribution> m) {
-        return new GroupSpend(group, dimension, value, asOf, m, hourUsd, hourMillis, dayUsd, monthUsd, hours, days,
-                breaches);
+    /** The group as one group is shown: with its members listed. */
+    public GroupSpend withMembers(Map<String, Contribution> members) {
+        return new GroupSpend(group, dimension, value, asOf, members, hourUsd, hourMillis, dayUsd, monthUsd, hours, days,
+                breaches, slices);
+    }
+
+    private Map<String, Contribution> without(String resourceId) {
+        Map<String, Contribution> m = new HashMap<>(resources);
+        m.remove(resourceId);
+        return m;
+    }
+
+    private static void add(Map<String, Running> totals, Contribution c, int sign) {
+        Running next = totals.getOrDefault(c.slice(), new Running(0, 0, 0)).plus(c, sign);
+        if (next.resources() <= 0) {
+            // Rounding must not leave a ghost rate behind an empty slice.
+            totals.remove(c.slice());
+        } else {
+            totals.put(c.slice(), next);
+        }
     }
 
     /**
@@ -251,17 +303,17 @@ public record GroupSpend(String group, String dimension, String value, Instant a
         List<DaySpend> all = new ArrayList<>(byDay.values());
         Instant newest = (started() ? asOf : byDay.lastKey().atStartOfDay(ZoneOffset.UTC).toInstant());
         return new GroupSpend(group, dimension, value, asOf, resources, hourUsd, hourMillis, dayUsd, monthUsd, hours,
-                pruneDays(all, newest), breaches);
+                pruneDays(all, newest), breaches, slices);
     }
 
     public GroupSpend withBreaches(Map<String, String> b) {
         return new GroupSpend(group, dimension, value, asOf, resources, hourUsd, hourMillis, dayUsd, monthUsd, hours,
-                days, b);
+                days, b, slices);
     }
 
     /** Nothing runs, nothing is open, and nothing is left in its windows to show or compare. */
     public boolean forgettable() {
-        return resources.isEmpty() && breaches.isEmpty() && days.isEmpty() && zero(hourUsd) && zero(dayUsd)
+        return slices.isEmpty() && resources.isEmpty() && breaches.isEmpty() && days.isEmpty() && zero(hourUsd) && zero(dayUsd)
                 && zero(monthUsd) && hours.stream().allMatch(h -> zero(h.usd()));
     }
 

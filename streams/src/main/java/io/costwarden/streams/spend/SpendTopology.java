@@ -79,6 +79,17 @@ import org.apache.kafka.streams.state.Stores;
 public final class SpendTopology {
     public static final String DETECTOR = "spend";
     public static final String GROUPS = "spend-groups";
+    /**
+     * Each group's running resources, keyed {@code <group key>|<resource ARN>}, beside the group's totals: a
+     * group's own value stays small however many resources it has (one account may hold them all), and the
+     * members of one group are a prefix scan away.
+     */
+    public static final String MEMBERS = "spend-group-members";
+
+    /** The {@value #MEMBERS} key of a resource in a group. */
+    public static String member(String groupKey, String resourceId) {
+        return groupKey + "|" + resourceId;
+    }
     public static final String SHARES = "spend-resources";
     public static final String BILLED = "spend-billed-items";
     public static final String CLOCK = "spend-clock";
@@ -140,6 +151,8 @@ public final class SpendTopology {
                 JsonSerde.of(GroupSpend.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK), Serdes.String(),
                 JsonSerde.of(SpendClock.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MEMBERS), Serdes.String(),
+                JsonSerde.of(Contribution.class)));
         SpendMetrics metrics = new SpendMetrics(meters);
         Supplier<List<String>> dimensions = () -> dimensions(settings.groupBy(), policies.get());
         KStream<String, SpendInput> fromInventory = changes.process(
@@ -150,7 +163,7 @@ public final class SpendTopology {
         return fromInventory.merge(fromBilling, Named.as("spend-inputs"))
                 .repartition(Repartitioned.<String, SpendInput>as(REPARTITION).withKeySerde(Serdes.String())
                         .withValueSerde(JsonSerde.of(SpendInput.class)))
-                .process(() -> new Aggregate(policies, metrics), Named.as("spend-aggregate"), GROUPS, CLOCK);
+                .process(() -> new Aggregate(policies, metrics), Named.as("spend-aggregate"), GROUPS, CLOCK, MEMBERS);
     }
 
     static boolean running(Resource r) {
@@ -368,6 +381,7 @@ public final class SpendTopology {
         private ProcessorContext<String, Verdict> context;
         private KeyValueStore<String, GroupSpend> store;
         private KeyValueStore<String, SpendClock> clock;
+        private KeyValueStore<String, Contribution> members;
 
         Aggregate(Supplier<PolicySet> policies, SpendMetrics metrics) {
             this.policies = policies;
@@ -379,6 +393,7 @@ public final class SpendTopology {
             this.context = context;
             this.store = context.getStateStore(GROUPS);
             this.clock = context.getStateStore(CLOCK);
+            this.members = context.getStateStore(MEMBERS);
             context.schedule(CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, this::checkAll);
             // A reload (a new limit, a new scope) is judged on every group at once, not at the next 30-second check.
             context.schedule(RELOAD_CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, wall -> {
@@ -405,10 +420,14 @@ public final class SpendTopology {
             }
             String eventId = "";
             if (in instanceof SpendInput.Joins j) {
-                g = g.withResource(j.contribution());
+                String member = member(key, j.contribution().resourceId());
+                g = g.withResource(j.contribution(), members.get(member));
+                members.put(member, j.contribution());
                 eventId = j.eventId();
             } else if (in instanceof SpendInput.Leaves l) {
-                g = g.withoutResource(l.resourceId());
+                String member = member(key, l.resourceId());
+                g = g.withoutResource(l.resourceId(), members.get(member));
+                members.delete(member);
                 eventId = l.eventId();
             } else if (in instanceof SpendInput.Billed b) {
                 if (now.isPresent() && b.day().isBefore(LocalDate.ofInstant(now.get(), ZoneOffset.UTC)

@@ -116,9 +116,20 @@ class SpendTopologyTest {
         events.pipeInput(e.resourceId(), e);
     }
 
+    /** The group as the API shows one group: its totals, with its members from the store beside it. */
     GroupSpend group(String key) {
         KeyValueStore<String, GroupSpend> store = driver.getKeyValueStore(SpendTopology.GROUPS);
-        return store.get(key);
+        GroupSpend g = store.get(key);
+        if (g == null) {
+            return null;
+        }
+        assertThat(g.resources()).as("the stored group holds totals, not its resources").isEmpty();
+        KeyValueStore<String, Contribution> members = driver.getKeyValueStore(SpendTopology.MEMBERS);
+        Map<String, Contribution> mine = new java.util.LinkedHashMap<>();
+        try (var it = members.prefixScan(SpendTopology.member(key, ""), new org.apache.kafka.common.serialization.StringSerializer())) {
+            it.forEachRemaining(kv -> mine.put(kv.value.resourceId(), kv.value));
+        }
+        return g.withMembers(mine);
     }
 
     static ResourceEvent stopped(String id, Instant at) {
@@ -138,6 +149,29 @@ class SpendTopologyTest {
         return new CostLineItem(CostLineItem.SCHEMA_VERSION, id, arn(instance), ACCOUNT, REGION, "2026-11",
                 Instant.parse(hour), cost, cost, "USD", List.of(usageTypes), "p4d.24xlarge", "on-demand", "AmazonEC2",
                 tags, "cur2");
+    }
+
+    /**
+     * One account may hold every resource: its stored group must not grow with them (a group holding 5,000
+     * resources outgrew Kafka's 1 MB record limit in the failover test). Members live in their own store.
+     */
+    @Test
+    void aGroupsStoredValueStaysSmallHoweverManyResourcesItHas() throws Exception {
+        start(GPU_RATE, WALL);
+        for (int i = 0; i < 3000; i++) {
+            send(launch("i-" + i, "m5.large", 0, Map.of("team", "web"), T0.plusMillis(i).toString()));
+        }
+        KeyValueStore<String, GroupSpend> store = driver.getKeyValueStore(SpendTopology.GROUPS);
+        byte[] stored = io.costwarden.model.JsonSerde.of(GroupSpend.class).serializer().serialize("t",
+                store.get("account=" + ACCOUNT));
+        assertThat(stored.length).as("bytes of the account's stored group").isLessThan(4_000);
+        GroupSpend account = group("account=" + ACCOUNT);
+        assertThat(account.resources()).hasSize(3000);
+        assertThat(account.running(SpendFilter.ALL)).isEqualTo(3000);
+        assertThat(account.rate(SpendFilter.ALL)).isCloseTo(3000 * M5, within(1e-6));
+        send(stopped("i-7", T0.plusSeconds(3600)));
+        assertThat(group("account=" + ACCOUNT).running(SpendFilter.ALL)).isEqualTo(2999);
+        assertThat(group("account=" + ACCOUNT).resources()).doesNotContainKey(arn("i-7"));
     }
 
     @Test
