@@ -320,7 +320,8 @@ class FailoverIT {
                 expected.add(instanceId(i));
             }
         }
-        int[] probes = {INSTANCES + 1, INSTANCES + 2};
+        // Untagged like one in ten of the scenario, so each must become a finding and a stop.
+        int[] probes = {INSTANCES + 10, INSTANCES + 20};
         for (int p : probes) {
             expected.add(instanceId(p));
         }

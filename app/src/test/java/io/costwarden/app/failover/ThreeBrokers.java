@@ -123,19 +123,33 @@ final class ThreeBrokers implements AutoCloseable {
     }
 
     /**
-     * Stops every node at once: one by one, the last would wait for a quorum that the others took with them.
+     * Stops every node at once, each on its own thread: a node's shutdown waits for the quorum, so one by one
+     * the last would wait for voters the others took with them. What has not stopped after a minute is left
+     * to the JVM's exit (the threads are daemons).
      */
     @Override
     public void close() {
-        for (KafkaRaftServer s : servers) {
+        List<Thread> stopping = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            KafkaRaftServer s = servers[i];
+            servers[i] = null;
             if (s != null) {
-                s.shutdown();
+                Thread t = new Thread(() -> {
+                    s.shutdown();
+                    s.awaitShutdown();
+                }, "broker-" + i + "-stop");
+                t.setDaemon(true);
+                t.start();
+                stopping.add(t);
             }
         }
-        for (int i = 0; i < 3; i++) {
-            if (servers[i] != null) {
-                servers[i].awaitShutdown();
-                servers[i] = null;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        for (Thread t : stopping) {
+            try {
+                t.join(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
