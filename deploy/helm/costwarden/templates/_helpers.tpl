@@ -38,6 +38,8 @@ app.kubernetes.io/component: {{ .role }}
       value: {{ printf "-Djava.util.logging.manager=org.jboss.logmanager.LogManager %s" .javaOpts | quote }}
     - name: POD_NAME
       valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: COSTWARDEN_API_AUTH_INTERNAL_TOKEN
+      valueFrom: {secretKeyRef: {name: {{ $root.Values.api.tokensSecret }}, key: {{ $root.Values.api.internalTokenKey }}}}
     {{- range $root.Values.api.tokens }}
     - name: API_TOKEN_{{ .name | upper | replace "-" "_" }}
       valueFrom: {secretKeyRef: {name: {{ $root.Values.api.tokensSecret }}, key: {{ .key }}}}

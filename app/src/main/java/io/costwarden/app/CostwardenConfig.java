@@ -107,7 +107,8 @@ public interface CostwardenConfig {
         /**
          * How long one action may take in all: its reads, changes and waits (an EC2 type change stops, waits,
          * modifies, starts and waits). The role's transaction timeout and poll interval are sized from it, so
-         * it must stay below the broker's transaction.max.timeout.ms (15 min by default) minus 2 minutes.
+         * it must stay below the broker's transaction.max.timeout.ms (15 min by default) minus 30 seconds; and
+         * it bounds how long a killed actions instance's open transaction can hold up the one taking over.
          */
         @WithDefault("PT10M")
         Duration timeout();
@@ -294,6 +295,12 @@ public interface CostwardenConfig {
              * as who undid an action.
              */
             Map<String, Token> tokens();
+
+            /**
+             * The token instances send each other for interactive queries (a viewer named {@code internal}).
+             * Needed when tokens are required and several streams instances advertise addresses.
+             */
+            Optional<String> internalToken();
 
             /** Whether /q/metrics stays open to scrapers without a token (it carries no resource ids). */
             @WithDefault("true")

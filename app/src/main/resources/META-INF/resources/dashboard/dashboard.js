@@ -286,7 +286,8 @@
 
   async function undo(actionId, button) {
     button.disabled = true;
-    const r = await api("/api/actions/" + encodeURIComponent(actionId) + "/undo", { method: "POST" });
+    const r = await api("/api/actions/" + encodeURIComponent(actionId) + "/undo",
+      { method: "POST", headers: { "X-Costwarden-Request": "dashboard" } });
     const body = await r.json().catch(() => ({}));
     $("action-message").textContent = r.status === 202 ? "undo requested: " + body.undoActionId
       : "undo refused (" + r.status + "): " + (body.error || "");
@@ -355,24 +356,37 @@
 
   // ---- live stream
 
+  // Events that arrive while the snapshot loads are held and applied after it, so none falls between.
+  let holding = null;
+  function live(handler) {
+    return (e) => { if (holding) holding.push(() => handler(e)); else handler(e); };
+  }
+
   function connect() {
     if (source) source.close();
     source = new EventSource("/api/stream");
     source.onopen = () => { $("status").textContent = "live"; $("status").className = "status live"; };
     source.onerror = () => { $("status").textContent = "reconnecting…"; $("status").className = "status down"; };
-    source.addEventListener("finding", () => { soon("findings", loadFindings); soon("inventory", loadInventory); });
-    source.addEventListener("action", (e) => {
+    source.addEventListener("finding", live(() => { soon("findings", loadFindings); soon("inventory", loadInventory); }));
+    source.addEventListener("action", live((e) => {
       const a = JSON.parse(e.data);
       state.actions.set(a.actionId, a);
       renderActions();
       soon("savings", loadSavings);
-    });
-    source.addEventListener("spend", (e) => { acceptTick(JSON.parse(e.data)); soon("inventory", loadInventory); });
+    }));
+    source.addEventListener("spend", live((e) => { acceptTick(JSON.parse(e.data)); soon("inventory", loadInventory); }));
     source.addEventListener("reload", () => loadAll().catch(report));
   }
 
   async function loadAll() {
-    await Promise.all([loadFindings(), loadActions(), loadSpend(), loadSavings(), loadInventory()]);
+    holding = holding || [];
+    try {
+      await Promise.all([loadFindings(), loadActions(), loadSpend(), loadSavings(), loadInventory()]);
+    } finally {
+      const held = holding;
+      holding = null;
+      held.forEach((apply) => apply());
+    }
   }
 
   // ---- session
@@ -402,8 +416,9 @@
       return;
     }
     $("who").textContent = state.session.caller ? state.session.caller + " (" + state.session.role + ")" : "";
-    await loadAll();
+    holding = [];
     connect();
+    await loadAll();
   }
 
   $("groupBy").addEventListener("change", () => {

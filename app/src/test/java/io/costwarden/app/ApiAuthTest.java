@@ -35,6 +35,28 @@ class ApiAuthTest {
     }
 
     @Test
+    void instancesReadEachOtherWithTheInternalToken() {
+        given().header("Authorization", "Bearer " + SecuredApp.INTERNAL_TOKEN).get("/api/resources/local-part").then()
+                .statusCode(200);
+        given().header("Authorization", "Bearer " + SecuredApp.INTERNAL_TOKEN).post("/api/actions/pause").then()
+                .statusCode(403).body("error", containsString("'internal' is a viewer"));
+    }
+
+    @Test
+    void aChangeMadeWithTheCookieAloneNeedsTheDashboardsHeader() {
+        String cookie = given().formParam("token", SecuredApp.OPERATOR_TOKEN).post("/api/session").then().statusCode(200)
+                .extract().cookie("costwarden_token");
+        given().cookie("costwarden_token", cookie).post("/api/actions/resume").then().statusCode(403)
+                .body("error", containsString("X-Costwarden-Request"));
+        given().cookie("costwarden_token", cookie).header("X-Costwarden-Request", "dashboard").post("/api/actions/resume")
+                .then().statusCode(200).body("by", equalTo("ops"));
+        given().header("Authorization", "Bearer " + SecuredApp.OPERATOR_TOKEN).post("/api/actions/resume/").then()
+                .statusCode(200);
+        given().header("Authorization", "Bearer " + SecuredApp.VIEWER_TOKEN).post("/api/actions/pause/").then()
+                .statusCode(403);
+    }
+
+    @Test
     void theOpenApiDocumentDescribesTheApi() {
         given().header("Authorization", "Bearer " + SecuredApp.VIEWER_TOKEN).queryParam("format", "json").get("/q/openapi")
                 .then().statusCode(200).body(containsString("\"/api/actions/{id}/undo\""))

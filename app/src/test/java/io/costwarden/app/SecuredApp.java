@@ -12,18 +12,20 @@ import java.util.Map;
 public class SecuredApp implements QuarkusTestProfile {
     static final String VIEWER_TOKEN = "viewer-token-0123456789";
     static final String OPERATOR_TOKEN = "operator-token-0123456789";
+    static final String INTERNAL_TOKEN = "internal-token-0123456789";
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of(
-                "costwarden.api.auth.mode", "required",
-                "costwarden.api.auth.tokens.ada.secret", VIEWER_TOKEN,
-                "costwarden.api.auth.tokens.ada.role", "viewer",
-                "costwarden.api.auth.tokens.ops.secret", OPERATOR_TOKEN,
-                "costwarden.api.auth.tokens.ops.role", "operator",
-                "costwarden.api.stream.spend-tick", "PT1S",
-                "costwarden.api.stream.client-queue", "50",
-                "costwarden.api.stream.replay-buffer", "300");
+        return Map.ofEntries(
+                Map.entry("costwarden.api.auth.internal-token", INTERNAL_TOKEN),
+                Map.entry("costwarden.api.auth.mode", "required"),
+                Map.entry("costwarden.api.auth.tokens.ada.secret", VIEWER_TOKEN),
+                Map.entry("costwarden.api.auth.tokens.ada.role", "viewer"),
+                Map.entry("costwarden.api.auth.tokens.ops.secret", OPERATOR_TOKEN),
+                Map.entry("costwarden.api.auth.tokens.ops.role", "operator"),
+                Map.entry("costwarden.api.stream.spend-tick", "PT1S"),
+                Map.entry("costwarden.api.stream.client-queue", "50"),
+                Map.entry("costwarden.api.stream.replay-buffer", "300"));
     }
 
     @Override

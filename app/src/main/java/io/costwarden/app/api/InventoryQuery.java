@@ -2,6 +2,7 @@ package io.costwarden.app.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.costwarden.app.CostwardenConfig;
+import io.costwarden.app.auth.ApiAuth;
 import io.costwarden.app.roles.StreamsRole;
 import io.costwarden.model.Json;
 import io.costwarden.model.Resource;
@@ -41,11 +42,13 @@ public class InventoryQuery {
     };
 
     private final StreamsRole role;
+    private final ApiAuth auth;
     private final Optional<HostInfo> self;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public InventoryQuery(StreamsRole role, CostwardenConfig config) {
+    public InventoryQuery(StreamsRole role, CostwardenConfig config, ApiAuth auth) {
         this.role = role;
+        this.auth = auth;
         this.self = config.streams().advertisedAddress().map(HostInfo::buildFromEndpoint);
     }
 
@@ -130,7 +133,7 @@ public class InventoryQuery {
 
     private HttpResponse<String> call(HostInfo host, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
+            HttpResponse<String> r = http.send(internal(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path)))
                     .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200 && r.statusCode() != 404) {
                 throw ApiProblem.unavailable("instance " + host + " answered " + r.statusCode() + " for " + path);
@@ -142,5 +145,11 @@ public class InventoryQuery {
             Thread.currentThread().interrupt();
             throw ApiProblem.unavailable("interrupted while asking " + host);
         }
+    }
+
+    /** Another instance requires a token where this one does: the internal one, when configured. */
+    private HttpRequest.Builder internal(HttpRequest.Builder b) {
+        auth.internalAuthorization().ifPresent(h -> b.header("Authorization", h));
+        return b;
     }
 }

@@ -37,7 +37,9 @@ public class ApiAccess {
     /** What a path needs. */
     enum Need { NOTHING, VIEWER, OPERATOR }
 
-    static Need need(HttpMethod method, String path, boolean metricsOpen) {
+    static Need need(HttpMethod method, String rawPath, boolean metricsOpen) {
+        // Routes match with or without a trailing slash; so must the rules.
+        String path = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
         if (path.startsWith("/ingest/") || path.startsWith("/q/health") || path.equals("/api/session")) {
             return Need.NOTHING;
         }
@@ -55,12 +57,32 @@ public class ApiAccess {
         return Need.NOTHING;
     }
 
+    /** The header the dashboard sends with every change it asks for; another site's form cannot set it. */
+    public static final String CSRF_HEADER = "X-Costwarden-Request";
+
     private void check(RoutingContext rc) {
         String path = rc.normalizedPath();
         Need need = need(rc.request().method(), path, metricsOpen);
         Cookie cookie = rc.request().getCookie(ApiAuth.COOKIE);
-        Optional<Caller> caller = auth.authenticate(rc.request().getHeader("Authorization"),
-                cookie == null ? null : cookie.getValue(), rc.request().getHeader("x-api-key"));
+        String authorization = rc.request().getHeader("Authorization");
+        String apiKey = rc.request().getHeader("x-api-key");
+        Optional<Caller> caller = auth.authenticate(authorization, cookie == null ? null : cookie.getValue(), apiKey);
+        if (caller.isPresent() && need == Need.OPERATOR && authorization == null && apiKey == null
+                && rc.request().getHeader(CSRF_HEADER) == null) {
+            // Signed in by cookie alone: SameSite keeps other sites out, but not a sibling on the same domain,
+            // whose form could post here. A custom header needs the page's own script.
+            refuse(rc, 403, "a change made with the dashboard's sign-in needs the " + CSRF_HEADER + " header");
+            return;
+        }
+        // HTTP/2 has no Host header but an :authority; Vert.x gives either as the authority.
+        var authority = rc.request().authority();
+        String host = authority != null ? authority.host() : rc.request().getHeader("Host");
+        if (!auth.required() && need != Need.NOTHING && !loopbackHost(host)) {
+            // Open on loopback only for the machine's own user: a page on another name resolving to 127.0.0.1
+            // (DNS rebinding) or a proxy forwarding here must not read the API without a token.
+            refuse(rc, 403, "without tokens the API answers only requests to localhost; set costwarden.api.auth");
+            return;
+        }
         caller.ifPresent(c -> rc.put(CALLER, c));
         switch (need) {
             case NOTHING -> rc.next();
@@ -85,6 +107,19 @@ public class ApiAccess {
             }
             default -> throw new IllegalStateException(need.name());
         }
+    }
+
+    static boolean loopbackHost(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.trim();
+        if (h.startsWith("[")) {
+            h = h.substring(1, h.indexOf(']') < 0 ? h.length() : h.indexOf(']'));
+        } else if (h.indexOf(':') >= 0) {
+            h = h.substring(0, h.indexOf(':'));
+        }
+        return h.equalsIgnoreCase("localhost") || h.equals("127.0.0.1") || h.equals("::1");
     }
 
     private static void refuse(RoutingContext rc, int status, String error) {

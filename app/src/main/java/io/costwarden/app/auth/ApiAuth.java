@@ -27,13 +27,19 @@ public class ApiAuth {
     private record Token(String name, String secret, Caller.Role role) {
     }
 
+    public static final String INTERNAL = "internal";
+
     private final List<Token> tokens;
+    private final Optional<String> internalToken;
     private final Optional<String> adminKey;
     private final boolean required;
 
     public ApiAuth(CostwardenConfig config) {
-        this.tokens = config.api().auth().tokens().entrySet().stream()
-                .map(e -> new Token(e.getKey(), e.getValue().secret(), role(e.getKey(), e.getValue().role()))).toList();
+        List<Token> configured = new java.util.ArrayList<>(config.api().auth().tokens().entrySet().stream()
+                .map(e -> new Token(e.getKey(), e.getValue().secret(), role(e.getKey(), e.getValue().role()))).toList());
+        this.internalToken = config.api().auth().internalToken().filter(t -> !t.isBlank());
+        internalToken.ifPresent(t -> configured.add(new Token(INTERNAL, t, Caller.Role.VIEWER)));
+        this.tokens = List.copyOf(configured);
         this.adminKey = config.api().adminKey().filter(k -> !k.isBlank());
         String mode = config.api().auth().mode().trim().toLowerCase(Locale.ROOT);
         String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse("0.0.0.0");
@@ -84,6 +90,11 @@ public class ApiAuth {
             return Optional.of(new Caller("admin-key", Caller.Role.OPERATOR));
         }
         return Optional.empty();
+    }
+
+    /** The header an instance sends another for an interactive query, when there is an internal token. */
+    public Optional<String> internalAuthorization() {
+        return internalToken.map(t -> "Bearer " + t);
     }
 
     /** Whether any credential could open the operator endpoints at all. */

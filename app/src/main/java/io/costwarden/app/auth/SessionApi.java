@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The dashboard's login: a token posted once becomes an HttpOnly, SameSite=Strict cookie, which the page's
  * API calls and its EventSource (which cannot send headers) then carry. SameSite=Strict keeps other sites'
- * pages from making a logged-in browser undo or pause anything.
+ * pages from making a logged-in browser undo or pause anything; a sibling on the same domain is kept out by
+ * the header ApiAccess requires of cookie-authenticated changes. Secure over https.
  */
 @Path("/api/session")
 @Produces(MediaType.APPLICATION_JSON)
@@ -40,10 +41,13 @@ public class SessionApi {
 
     @POST
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response login(@FormParam("token") String token) {
+    public Response login(@FormParam("token") String token, @Context jakarta.ws.rs.core.UriInfo uri,
+            @Context HttpHeaders headers) {
         Caller caller = auth.authenticate(null, token, null)
                 .orElseThrow(() -> ApiProblem.unauthorized("unknown token"));
-        NewCookie cookie = new NewCookie.Builder(ApiAuth.COOKIE).value(token).path("/").httpOnly(true)
+        boolean https = "https".equalsIgnoreCase(uri.getRequestUri().getScheme())
+                || "https".equalsIgnoreCase(headers.getHeaderString("X-Forwarded-Proto"));
+        NewCookie cookie = new NewCookie.Builder(ApiAuth.COOKIE).value(token).path("/").httpOnly(true).secure(https)
                 .sameSite(NewCookie.SameSite.STRICT).build();
         return Response.ok(Map.of("caller", caller.name(), "role", caller.role().name().toLowerCase(java.util.Locale.ROOT)))
                 .cookie(cookie).build();

@@ -34,13 +34,22 @@ public class LiveFeed {
     private final AtomicLong sequence = new AtomicLong();
     private final ArrayDeque<Event> buffer = new ArrayDeque<>();
     private final int capacity;
-    private final List<java.util.function.Consumer<Event>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public LiveFeed(CostwardenConfig config) {
         this.capacity = config.api().stream().replayBuffer();
     }
 
-    /** Adds an event for every client; never blocks on a client. */
+    /** A client of the feed: it gets what it missed first, then every event, in order, each once. */
+    public interface Listener {
+        /** Called once, before any {@link #accept}, with what the client missed. */
+        void start(Catchup catchup);
+
+        /** Must not block: called with the feed's lock held, so that every client sees one order. */
+        void accept(Event event);
+    }
+
+    /** Adds an event for every client; never blocks on a client, and one failing client does not stop the rest. */
     public Event publish(String type, Object payload) {
         String json;
         try {
@@ -48,55 +57,65 @@ public class LiveFeed {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write a " + type + " event", e);
         }
-        Event event;
         synchronized (buffer) {
             long n = sequence.incrementAndGet();
-            event = new Event(boot + "-" + n, n, type, json);
+            Event event = new Event(boot + "-" + n, n, type, json);
             buffer.addLast(event);
             while (buffer.size() > capacity) {
                 buffer.removeFirst();
             }
+            for (Listener l : listeners) {
+                try {
+                    l.accept(event);
+                } catch (RuntimeException e) {
+                    // The client's own problem (it went away mid-send): it closes itself; the others go on.
+                    unsubscribe(l);
+                }
+            }
+            return event;
         }
-        listeners.forEach(l -> l.accept(event));
-        return event;
     }
 
     /**
-     * Registers a live listener and returns, atomically with it, what the client missed since
-     * {@code lastEventId}: no event is both replayed and delivered live, and none falls between.
+     * Registers a client atomically with what it missed since {@code lastEventId}: no event is both replayed
+     * and delivered live, and none falls between.
      */
-    public Catchup subscribe(Optional<String> lastEventId, java.util.function.Consumer<Event> listener) {
+    public void subscribe(Optional<String> lastEventId, Listener listener) {
         synchronized (buffer) {
+            listener.start(catchup(lastEventId));
             listeners.add(listener);
-            if (lastEventId.isEmpty() || lastEventId.get().isBlank()) {
-                return new Catchup(List.of(), false, "");
-            }
-            String last = lastEventId.get().trim();
-            int dash = last.lastIndexOf('-');
-            long seen;
-            try {
-                seen = dash < 0 ? -1 : Long.parseLong(last.substring(dash + 1));
-            } catch (NumberFormatException e) {
-                seen = -1;
-            }
-            if (dash < 0 || seen < 0 || !last.substring(0, dash).equals(boot)) {
-                return new Catchup(List.of(), true, "the last event id " + last + " is from another process; reload");
-            }
-            long oldest = buffer.isEmpty() ? sequence.get() + 1 : buffer.peekFirst().sequence();
-            if (seen + 1 < oldest) {
-                return new Catchup(List.of(), true, "events after " + last + " are no longer kept; reload");
-            }
-            List<Event> missed = new ArrayList<>();
-            for (Event e : buffer) {
-                if (e.sequence() > seen) {
-                    missed.add(e);
-                }
-            }
-            return new Catchup(missed, false, "");
         }
     }
 
-    public void unsubscribe(java.util.function.Consumer<Event> listener) {
+    private Catchup catchup(Optional<String> lastEventId) {
+        if (lastEventId.isEmpty() || lastEventId.get().isBlank()) {
+            return new Catchup(List.of(), false, "");
+        }
+        String last = lastEventId.get().trim();
+        int dash = last.lastIndexOf('-');
+        long seen;
+        try {
+            seen = dash < 0 ? -1 : Long.parseLong(last.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            seen = -1;
+        }
+        if (dash < 0 || seen < 0 || !last.substring(0, dash).equals(boot)) {
+            return new Catchup(List.of(), true, "the last event id " + last + " is from another process; reload");
+        }
+        long oldest = buffer.isEmpty() ? sequence.get() + 1 : buffer.peekFirst().sequence();
+        if (seen + 1 < oldest) {
+            return new Catchup(List.of(), true, "events after " + last + " are no longer kept; reload");
+        }
+        List<Event> missed = new ArrayList<>();
+        for (Event e : buffer) {
+            if (e.sequence() > seen) {
+                missed.add(e);
+            }
+        }
+        return new Catchup(missed, false, "");
+    }
+
+    public void unsubscribe(Listener listener) {
         listeners.remove(listener);
     }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,8 +25,9 @@ import java.util.stream.Collectors;
  *
  * <p>Enforced actions are {@code saved}; dry-runs and recommendations are {@code projected}: what the policy
  * would have saved had it been enforced, which is what a team trialling a policy wants to know. A resource
- * started again by hand still counts as saving until an undo: the inventory's view of restarts is not joined
- * here (said in docs/dashboard.md).
+ * started again by hand still counts as saving until an undo or the next action on it: the inventory's view of
+ * restarts is not joined here. Only the newest {@code costwarden.api.recent-limit} results are summed, so the
+ * figure covers that window (both said in docs/dashboard.md).
  */
 @ApplicationScoped
 public class Savings {
@@ -65,6 +67,14 @@ public class Savings {
                 .collect(Collectors.toMap(ActionResult::undoOf, ActionResult::at, (a, b) -> a.isBefore(b) ? a : b));
         Map<String, Finding> findings = findingList.stream()
                 .collect(Collectors.toMap(Finding::id, Function.identity(), (a, b) -> a));
+        // A resource acted on again (stopped, started by hand, stopped again) would count the same hours twice:
+        // each action's saving ends where the next action on the same resource begins.
+        Map<String, java.util.TreeSet<Instant>> actedAt = new HashMap<>();
+        for (ActionResult a : results) {
+            if (!a.isUndo() && (a.changedSomething() || a.outcome() == Outcome.DRY_RUN || a.outcome() == Outcome.RECOMMENDED)) {
+                actedAt.computeIfAbsent(a.resourceId(), k -> new java.util.TreeSet<>()).add(a.at());
+            }
+        }
         Map<String, double[]> byGroup = new TreeMap<>();
         int unpriced = 0;
         for (ActionResult a : results) {
@@ -78,12 +88,17 @@ public class Savings {
                 continue;
             }
             Instant end = undoneAt.getOrDefault(a.actionId(), now);
+            Instant next = actedAt.getOrDefault(a.resourceId(), new java.util.TreeSet<>()).higher(a.at());
+            boolean superseded = next != null && next.isBefore(end);
+            if (superseded) {
+                end = next;
+            }
             double hours = Math.max(0, Duration.between(a.at(), end).toMillis() / 3_600_000.0);
             double perHour = a.hourlySaving().doubleValue();
             double[] g = byGroup.computeIfAbsent(group(groupBy, a, findings.get(a.findingId())), k -> new double[6]);
             int base = enforced ? 0 : 3;
             g[base] += perHour * hours;
-            if (!undoneAt.containsKey(a.actionId())) {
+            if (!undoneAt.containsKey(a.actionId()) && !superseded) {
                 g[base + 1] += perHour;
             }
             g[base + 2]++;

@@ -8,6 +8,7 @@ import io.costwarden.app.roles.Role;
 import io.costwarden.model.policy.BudgetRule;
 import io.costwarden.model.policy.Policy;
 import io.costwarden.model.policy.SpendRateRule;
+import io.costwarden.streams.spend.SpendTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -117,7 +118,8 @@ public class SpendTicker {
         List<Dimension> dimensions = new ArrayList<>();
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         int top = config.api().metricsTopGroups();
-        for (String dimension : config.spend().groupBy()) {
+        // Every dimension the streams role aggregates: the configured ones and each spend policy's group-by.
+        for (String dimension : SpendTopology.dimensions(config.spend().groupBy(), policies.get())) {
             List<SpendView.Summary> all = spend.dimension(dimension, false).stream().map(SpendView.Summary::of)
                     .sorted(Comparator.comparingDouble((SpendView.Summary s) -> s.all().rateUsdPerHour()).reversed()
                             .thenComparing(SpendView.Summary::group))

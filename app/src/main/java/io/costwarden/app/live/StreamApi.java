@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,12 +56,11 @@ public class StreamApi {
             @QueryParam("lastEventId") String lastEventIdParam) {
         Client client = new Client(sink, sse);
         String last = lastEventId != null ? lastEventId : lastEventIdParam;
-        LiveFeed.Catchup catchup = feed.subscribe(Optional.ofNullable(last), client);
-        client.start(catchup);
+        feed.subscribe(Optional.ofNullable(last), client);
     }
 
     /** One connection: a bounded queue drained one send at a time, in order. */
-    private final class Client implements Consumer<LiveFeed.Event> {
+    private final class Client implements LiveFeed.Listener {
         private final SseEventSink sink;
         private final Sse sse;
         private final ArrayDeque<OutboundSseEvent> queue = new ArrayDeque<>();
@@ -75,17 +73,26 @@ public class StreamApi {
             this.sse = sse;
         }
 
-        void start(LiveFeed.Catchup catchup) {
-            if (catchup.reload()) {
+        @Override
+        public void start(LiveFeed.Catchup catchup) {
+            // More missed than the queue holds: a reload is cheaper than a catch-up that could only overflow.
+            boolean reload = catchup.reload() || catchup.missed().size() >= queueLimit;
+            if (reload) {
                 enqueue(sse.newEventBuilder().id(feed.lastId()).name("reload").mediaType(MediaType.APPLICATION_JSON_TYPE)
-                        .data(Map.of("reason", catchup.reason())).build());
+                        .data(Map.of("reason", catchup.reload() ? catchup.reason() : catchup.missed().size()
+                                + " events missed; reload")).build());
             } else if (catchup.missed().isEmpty()) {
                 enqueue(sse.newEventBuilder().name("hello").mediaType(MediaType.APPLICATION_JSON_TYPE)
                         .data(Map.of("lastEventId", feed.lastId())).build());
+            } else {
+                catchup.missed().forEach(this::accept);
             }
-            catchup.missed().forEach(this::accept);
-            heartbeat = HEARTBEATS.scheduleAtFixedRate(() -> enqueue(sse.newEventBuilder().comment("keep-alive").build()),
-                    HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+            synchronized (this) {
+                if (!closed) {
+                    heartbeat = HEARTBEATS.scheduleAtFixedRate(() -> enqueue(sse.newEventBuilder().comment("keep-alive")
+                            .build()), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+                }
+            }
         }
 
         @Override
@@ -121,7 +128,17 @@ public class StreamApi {
         }
 
         private void send(OutboundSseEvent event) {
-            sink.send(event).whenComplete((ok, failure) -> {
+            java.util.concurrent.CompletionStage<?> sent;
+            try {
+                sent = sink.send(event);
+            } catch (RuntimeException e) {
+                // The client went away between the check and the send.
+                synchronized (this) {
+                    close("send refused: " + e.getMessage());
+                }
+                return;
+            }
+            sent.whenComplete((ok, failure) -> {
                 OutboundSseEvent next;
                 synchronized (this) {
                     if (failure != null) {

@@ -30,8 +30,8 @@ public class ActionsRole {
     private static final Logger LOG = Logger.getLogger(ActionsRole.class);
 
     /** Room on top of one action's budget for the commit and the STS calls that fetch credentials. */
-    private static final Duration MARGIN = Duration.ofMinutes(2);
-    static final Duration MAX_ACTION_TIMEOUT = Duration.ofMinutes(13);
+    private static final Duration MARGIN = Duration.ofSeconds(30);
+    static final Duration MAX_ACTION_TIMEOUT = Duration.ofMinutes(14);
 
     private final CostwardenConfig config;
     private final KafkaCluster kafka;

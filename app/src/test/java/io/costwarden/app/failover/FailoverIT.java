@@ -109,7 +109,7 @@ class FailoverIT {
         common.put("costwarden.streams.config.\"session.timeout.ms\"", "10000");
         common.put("costwarden.streams.config.\"heartbeat.interval.ms\"", "2000");
         // Only stops here: a short action deadline keeps the actions role's transaction timeout (and so how long
-        // a killed instance's open transaction can hold up its successor) at 3 minutes.
+        // a killed instance's open transaction can hold up its successor) at 90 seconds.
         common.put("costwarden.actions.timeout", "PT1M");
         common.put("aws.accessKeyId", "AKIDEXAMPLE");
         common.put("aws.secretAccessKey", "secret");

@@ -32,11 +32,14 @@ class LiveFeedTest {
         feed.publish("t", Map.of("n", 3));
         List<String> live = new ArrayList<>();
 
-        LiveFeed.Catchup c = feed.subscribe(Optional.of(first.id()), e -> live.add(e.json()));
+        List<LiveFeed.Catchup> got = new ArrayList<>();
+        feed.subscribe(Optional.of(first.id()), listener(got, live));
         feed.publish("t", Map.of("n", 4));
 
-        assertThat(c.reload()).isFalse();
-        assertThat(c.missed()).extracting(LiveFeed.Event::json).containsExactly("{\"n\":2}", "{\"n\":3}");
+        assertThat(got).singleElement().satisfies(c -> {
+            assertThat(c.reload()).isFalse();
+            assertThat(c.missed()).extracting(LiveFeed.Event::json).containsExactly("{\"n\":2}", "{\"n\":3}");
+        });
         assertThat(live).containsExactly("{\"n\":4}");
     }
 
@@ -48,9 +51,52 @@ class LiveFeedTest {
         feed.publish("t", Map.of("n", 3));
         feed.publish("t", Map.of("n", 4));
 
-        assertThat(feed.subscribe(Optional.of(first.id()), e -> { }).reload()).isTrue();
-        assertThat(feed.subscribe(Optional.of("other-3"), e -> { }).reason()).contains("another process");
-        assertThat(feed.subscribe(Optional.of("garbage"), e -> { }).reload()).isTrue();
-        assertThat(feed.subscribe(Optional.empty(), e -> { }).reload()).isFalse();
+        assertThat(catchup(feed, Optional.of(first.id())).reload()).isTrue();
+        assertThat(catchup(feed, Optional.of("other-3")).reason()).contains("another process");
+        assertThat(catchup(feed, Optional.of("garbage")).reload()).isTrue();
+        assertThat(catchup(feed, Optional.empty()).reload()).isFalse();
+    }
+
+    @Test
+    void aClientThatThrowsIsDroppedAndTheOthersStillGetTheEvent() {
+        LiveFeed feed = new LiveFeed(config(10));
+        List<String> live = new ArrayList<>();
+        feed.subscribe(Optional.empty(), new LiveFeed.Listener() {
+            @Override
+            public void start(LiveFeed.Catchup catchup) {
+            }
+
+            @Override
+            public void accept(LiveFeed.Event event) {
+                throw new IllegalStateException("Already closed");
+            }
+        });
+        feed.subscribe(Optional.empty(), listener(new ArrayList<>(), live));
+
+        feed.publish("t", Map.of("n", 1));
+        feed.publish("t", Map.of("n", 2));
+
+        assertThat(live).containsExactly("{\"n\":1}", "{\"n\":2}");
+        assertThat(feed.clients()).isEqualTo(1);
+    }
+
+    static LiveFeed.Listener listener(List<LiveFeed.Catchup> catchups, List<String> live) {
+        return new LiveFeed.Listener() {
+            @Override
+            public void start(LiveFeed.Catchup catchup) {
+                catchups.add(catchup);
+            }
+
+            @Override
+            public void accept(LiveFeed.Event event) {
+                live.add(event.json());
+            }
+        };
+    }
+
+    static LiveFeed.Catchup catchup(LiveFeed feed, Optional<String> last) {
+        List<LiveFeed.Catchup> got = new ArrayList<>();
+        feed.subscribe(last, listener(got, new ArrayList<>()));
+        return got.get(0);
     }
 }

@@ -30,7 +30,8 @@ class SavingsTest {
 
     static ActionResult result(String actionId, String findingId, Outcome outcome, String saving, Instant at, String undoOf) {
         return new ActionResult(ActionResult.SCHEMA_VERSION, actionId, findingId, "idle", ActionKind.STOP,
-                outcome == Outcome.DRY_RUN ? Mode.DRY_RUN : Mode.ENFORCE, "arn", ResourceKind.EC2_INSTANCE, findingId,
+                outcome == Outcome.DRY_RUN ? Mode.DRY_RUN : Mode.ENFORCE, "arn:aws:ec2:us-east-1:123456789012:instance/"
+                        + findingId, ResourceKind.EC2_INSTANCE, findingId,
                 "123456789012", "us-east-1", outcome, STOP, List.of(STOP), "", "", "", outcome == Outcome.SUCCEEDED
                         && undoOf.isEmpty() ? Map.of("state", "running") : Map.of(),
                 saving == null ? null : new BigDecimal(saving), undoOf, "policy", at);
@@ -61,5 +62,18 @@ class SavingsTest {
                 new Savings.GroupSavings("team=web", 6.0, 0, 1, 0, 0, 0),
                 new Savings.GroupSavings("team=(untagged)", 0, 0, 0, 2.0, 0.5, 1));
         assertThat(r.method()).contains("until an undo");
+    }
+
+    @Test
+    void aResourceActedOnAgainCountsItsHoursOnce() {
+        List<Finding> findings = List.of(finding("i-ml", "ml"));
+        // Stopped at T0 ($1/h), started by hand, stopped again at T0+4h ($1/h): 10 h, not 10 + 6.
+        List<ActionResult> results = List.of(result("a1", "i-ml", Outcome.SUCCEEDED, "1", T0, ""),
+                result("a2", "i-ml", Outcome.SUCCEEDED, "1", T0.plusSeconds(4 * 3600), ""));
+
+        Savings.Report r = Savings.compute("team", results, findings, T0.plusSeconds(10 * 3600));
+
+        assertThat(r.savedUsd()).isEqualTo(10.0);
+        assertThat(r.groups().get(0).savingUsdPerHour()).as("the rate now counts the newest action only").isEqualTo(1.0);
     }
 }
