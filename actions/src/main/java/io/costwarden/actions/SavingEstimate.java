@@ -24,7 +24,7 @@ final class SavingEstimate {
     }
 
     Optional<BigDecimal> perHour(ActionRequest r, Map<String, String> previous) {
-        String from = previous.getOrDefault("instanceType", r.instanceType());
+        String from = previous.getOrDefault(TypeChange.TYPE, r.instanceType());
         if (from == null || from.isEmpty()) {
             return Optional.empty();
         }

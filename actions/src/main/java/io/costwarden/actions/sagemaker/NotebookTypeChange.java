@@ -1,12 +1,9 @@
 package io.costwarden.actions.sagemaker;
 
-import io.costwarden.actions.Adapter;
 import io.costwarden.actions.Calls;
 import io.costwarden.actions.Done;
 import io.costwarden.actions.Refusal;
-import io.costwarden.model.ActionKind;
-import io.costwarden.model.ActionRequest;
-import io.costwarden.model.ActionResult;
+import io.costwarden.actions.TypeChange;
 import io.costwarden.model.ResourceKind;
 import java.util.Map;
 import software.amazon.awssdk.services.sagemaker.model.DescribeNotebookInstanceResponse;
@@ -20,39 +17,14 @@ import software.amazon.awssdk.services.sagemaker.model.UpdateNotebookInstanceReq
  * through Updating), and StartNotebookInstance and wait until InService if it was running. The previous type
  * is recorded; undo runs the same sequence back to it.
  */
-public final class NotebookTypeChange implements Adapter {
-    public static final String TYPE = "instanceType";
-    public static final String STATE = "state";
-
-    @Override
-    public ActionKind action() {
-        return ActionKind.DOWNSCALE;
-    }
-
+public final class NotebookTypeChange extends TypeChange {
     @Override
     public ResourceKind kind() {
         return ResourceKind.SAGEMAKER_NOTEBOOK;
     }
 
     @Override
-    public Done act(Calls calls, ActionRequest r) {
-        String to = r.options().toType();
-        if (to == null) {
-            throw new Refusal(Refusal.UNSUPPORTED, "downscale of a sagemaker-notebook needs 'to-type' in the policy");
-        }
-        return change(calls, r.nativeId(), to, true, r.instanceType());
-    }
-
-    @Override
-    public Done undo(Calls calls, ActionRequest undo, ActionResult original) {
-        String previous = original.previous().get(TYPE);
-        if (previous == null) {
-            throw new Refusal(Refusal.NOT_UNDOABLE, "the action did not record the notebook's previous type");
-        }
-        return change(calls, original.nativeId(), previous, false, "");
-    }
-
-    private Done change(Calls calls, String name, String to, boolean checkExempt, String knownType) {
+    protected Done change(Calls calls, String name, String to, boolean checkExempt, String knownType) {
         boolean wasRunning = true;
         String from = knownType;
         if (!calls.dryRun()) {

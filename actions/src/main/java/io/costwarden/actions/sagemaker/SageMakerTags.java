@@ -1,12 +1,7 @@
 package io.costwarden.actions.sagemaker;
 
-import io.costwarden.actions.Adapter;
 import io.costwarden.actions.Calls;
-import io.costwarden.actions.Done;
 import io.costwarden.actions.TagAction;
-import io.costwarden.model.ActionKind;
-import io.costwarden.model.ActionRequest;
-import io.costwarden.model.ActionResult;
 import io.costwarden.model.ResourceKind;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +14,9 @@ import software.amazon.awssdk.services.sagemaker.model.Tag;
 
 /**
  * Tags of any SageMaker resource, by ARN: the live tags for the exemption check (SageMaker's Describe calls
- * carry none), and the {@code tag} action (AddTags; undo DeleteTags, then AddTags for values it overwrote).
+ * carry none), and the {@code tag} action (AddTags; DeleteTags for the undo).
  */
-public final class SageMakerTags implements Adapter {
+public final class SageMakerTags extends TagAction {
     private final ResourceKind kind;
 
     public SageMakerTags(ResourceKind kind) {
@@ -43,45 +38,36 @@ public final class SageMakerTags implements Adapter {
     }
 
     @Override
-    public ActionKind action() {
-        return ActionKind.TAG;
-    }
-
-    @Override
     public ResourceKind kind() {
         return kind;
     }
 
     @Override
-    public Done act(Calls calls, ActionRequest r) {
-        String arn = kind.arn(calls.region(), calls.account(), r.nativeId());
-        Map<String, String> wanted = TagAction.tags(r);
-        Map<String, String> before = Map.of();
-        if (!calls.dryRun()) {
-            before = live(calls, arn);
-            calls.checkNotExempt(before);
-            if (TagAction.alreadySet(before, wanted)) {
-                return Done.unchanged("tags already set; AddTags not sent");
-            }
-        }
-        calls.change(() -> calls.sageMaker().addTags(AddTagsRequest.builder().resourceArn(arn).tags(sdk(wanted))
-                .overrideConfiguration(calls.timeLeft()).build()));
-        return Done.changed("AddTags sent", TagAction.previous(before, wanted));
+    protected String setCall() {
+        return "AddTags";
     }
 
     @Override
-    public Done undo(Calls calls, ActionRequest undo, ActionResult original) {
-        String arn = kind.arn(calls.region(), calls.account(), original.nativeId());
-        TagAction.Restore restore = TagAction.restore(original.previous());
-        if (!restore.remove().isEmpty()) {
-            calls.change(() -> calls.sageMaker().deleteTags(DeleteTagsRequest.builder().resourceArn(arn)
-                    .tagKeys(restore.remove()).overrideConfiguration(calls.timeLeft()).build()));
-        }
-        if (!restore.put().isEmpty()) {
-            calls.change(() -> calls.sageMaker().addTags(AddTagsRequest.builder().resourceArn(arn).tags(sdk(restore.put()))
-                    .overrideConfiguration(calls.timeLeft()).build()));
-        }
-        return Done.changed("tags restored", original.previous());
+    protected Map<String, String> liveTags(Calls calls, String nativeId) {
+        return live(calls, arn(calls, nativeId));
+    }
+
+    @Override
+    protected void set(Calls calls, String nativeId, Map<String, String> tags) {
+        String arn = arn(calls, nativeId);
+        calls.change(() -> calls.sageMaker().addTags(AddTagsRequest.builder().resourceArn(arn).tags(sdk(tags))
+                .overrideConfiguration(calls.timeLeft()).build()));
+    }
+
+    @Override
+    protected void delete(Calls calls, String nativeId, List<String> keys) {
+        String arn = arn(calls, nativeId);
+        calls.change(() -> calls.sageMaker().deleteTags(DeleteTagsRequest.builder().resourceArn(arn).tagKeys(keys)
+                .overrideConfiguration(calls.timeLeft()).build()));
+    }
+
+    private String arn(Calls calls, String nativeId) {
+        return kind.arn(calls.region(), calls.account(), nativeId);
     }
 
     private static List<Tag> sdk(Map<String, String> tags) {
