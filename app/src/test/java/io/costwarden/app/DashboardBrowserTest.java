@@ -56,6 +56,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @QuarkusTest
 @TestProfile(SecuredApp.class)
 class DashboardBrowserTest {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DashboardBrowserTest.class);
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String INSTANCE = "i-0dash0000000000001";
@@ -113,10 +114,10 @@ class DashboardBrowserTest {
             Files.writeString(Path.of("target", "dashboard-failure.html"), driver.getPageSource());
             Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(),
                     Path.of("target", "dashboard-failure.png"), StandardCopyOption.REPLACE_EXISTING);
-            System.err.println("dashboard at failure: status=" + driver.findElement(By.id("status")).getText()
-                    + " rate=" + driver.findElement(By.id("rate-all")).getText() + " actions="
-                    + driver.findElements(By.cssSelector("#actions-feed li")).size() + " findings="
-                    + driver.findElements(By.cssSelector("#findings-table tbody tr")).size());
+            LOG.errorf("dashboard at failure (target/dashboard-failure.*): status=%s rate=%s actions=%d findings=%d",
+                    driver.findElement(By.id("status")).getText(), driver.findElement(By.id("rate-all")).getText(),
+                    driver.findElements(By.cssSelector("#actions-feed li")).size(),
+                    driver.findElements(By.cssSelector("#findings-table tbody tr")).size());
             throw e;
         }
     }

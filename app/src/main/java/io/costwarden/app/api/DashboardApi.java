@@ -77,8 +77,7 @@ public class DashboardApi {
         } else if (f.action() == ActionKind.STOP) {
             saving = cost.orElse(null);
         } else if (f.action() == ActionKind.DOWNSCALE) {
-            Optional<String> to = policies.get().policies().stream().filter(p -> p.name().equals(f.policy())).findFirst()
-                    .map(Policy::options).map(o -> o.toType());
+            Optional<String> to = policies.get().named(f.policy()).map(Policy::options).map(o -> o.toType());
             Optional<Double> after = to.flatMap(t -> price(prices, t, f.region()));
             saving = cost.isPresent() && after.isPresent() ? round(cost.get() - after.get()) : null;
         }

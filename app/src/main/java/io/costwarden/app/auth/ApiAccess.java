@@ -77,7 +77,7 @@ public class ApiAccess {
         // HTTP/2 has no Host header but an :authority; Vert.x gives either as the authority.
         var authority = rc.request().authority();
         String host = authority != null ? authority.host() : rc.request().getHeader("Host");
-        if (!auth.required() && need != Need.NOTHING && !loopbackHost(host)) {
+        if (!auth.required() && need != Need.NOTHING && !ApiAuth.loopback(host)) {
             // Open on loopback only for the machine's own user: a page on another name resolving to 127.0.0.1
             // (DNS rebinding) or a proxy forwarding here must not read the API without a token.
             refuse(rc, 403, "without tokens the API answers only requests to localhost; set costwarden.api.auth");
@@ -107,19 +107,6 @@ public class ApiAccess {
             }
             default -> throw new IllegalStateException(need.name());
         }
-    }
-
-    static boolean loopbackHost(String host) {
-        if (host == null) {
-            return false;
-        }
-        String h = host.trim();
-        if (h.startsWith("[")) {
-            h = h.substring(1, h.indexOf(']') < 0 ? h.length() : h.indexOf(']'));
-        } else if (h.indexOf(':') >= 0) {
-            h = h.substring(0, h.indexOf(':'));
-        }
-        return h.equalsIgnoreCase("localhost") || h.equals("127.0.0.1") || h.equals("::1");
     }
 
     private static void refuse(RoutingContext rc, int status, String error) {

@@ -3,8 +3,6 @@ package io.costwarden.app.auth;
 import io.costwarden.app.CostwardenConfig;
 import io.costwarden.app.api.IngestCredentials;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -106,21 +104,21 @@ public class ApiAuth {
         return tokens.stream().collect(java.util.stream.Collectors.toMap(Token::name, Token::role));
     }
 
-    static boolean loopback(String host) {
+    /**
+     * Whether a host (a configured one, or a request's Host or authority, with or without a port) names this
+     * machine's loopback: {@code localhost}, {@code 127.x.y.z} or {@code ::1}. Literal only, never resolved:
+     * a name that merely resolves to 127.0.0.1 is how DNS rebinding gets in.
+     */
+    public static boolean loopback(String host) {
+        if (host == null) {
+            return false;
+        }
         String h = host.trim();
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
+        if (h.startsWith("[")) {
+            h = h.substring(1, h.indexOf(']') < 0 ? h.length() : h.indexOf(']'));
+        } else if (h.indexOf(':') >= 0 && h.indexOf(':') == h.lastIndexOf(':')) {
+            h = h.substring(0, h.indexOf(':'));
         }
-        if (h.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        if (h.isEmpty() || h.equals("0.0.0.0") || h.equals("::")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(h).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return h.equalsIgnoreCase("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 }

@@ -86,7 +86,8 @@ public final class Undo {
                     out.println(result.body());
                     return "SUCCEEDED".equals(field(result.body(), "outcome")) ? 0 : 1;
                 }
-                // Polling a local API for a result the executor records within seconds; a short pause between asks.
+                // The command has no push channel to wait on (the stream would need a session and carries every
+                // event); a half-second pause keeps its polling to two small GETs a second for at most --wait.
                 Thread.sleep(500);
             }
             err.println("undo " + undoId + " requested, but its result did not come within " + waitSeconds

@@ -45,6 +45,7 @@ public class RecentActivity {
     private final Map<String, ActionResult> results;
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private final LiveFeed feed;
+    private final Map<TopicPartition, Long> liveFrom = new ConcurrentHashMap<>();
     private KafkaConsumer<byte[], byte[]> consumer;
     private Thread thread;
     private volatile boolean running;
@@ -82,6 +83,9 @@ public class RecentActivity {
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+        // History read at start fills the views; only what comes after it is news for the live stream (a client
+        // cannot hold an event id from before this process began, so replaying history to it serves no one).
+        consumer.endOffsets(partitions).forEach(liveFrom::put);
         running = true;
         thread = new Thread(this::run, "costwarden-api-view");
         thread.setDaemon(true);
@@ -126,7 +130,9 @@ public class RecentActivity {
                         findings.remove(f.id());
                         findings.put(f.id(), f);
                     }
-                    feed.publish("finding", f);
+                    if (isNews(r)) {
+                        feed.publish("finding", f);
+                    }
                 }
             } else {
                 ActionResult a = Topics.ACTION_RESULTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
@@ -134,12 +140,18 @@ public class RecentActivity {
                     synchronized (results) {
                         results.put(a.actionId(), a);
                     }
-                    feed.publish("action", a);
+                    if (isNews(r)) {
+                        feed.publish("action", a);
+                    }
                 }
             }
         } catch (RuntimeException e) {
             LOG.warnf("skipping unreadable record %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
         }
+    }
+
+    private boolean isNews(ConsumerRecord<byte[], byte[]> r) {
+        return r.offset() >= liveFrom.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L);
     }
 
     /** Newest detection first. */

@@ -56,6 +56,7 @@ import org.junit.jupiter.api.Test;
  * (and docs/operations.md).
  */
 class FailoverIT {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(FailoverIT.class);
     static final int INSTANCES = 5_000;
     static final int EVENTS = 100_000;
     static final int PER_FILE = 1_000;
@@ -160,7 +161,7 @@ class FailoverIT {
 
     /** Progress on the test's output, so that a CI log shows where a run stood. */
     static void progress(String what) {
-        System.out.println("[failover] " + Instant.now() + " " + what + " " + report);
+        LOG.infof("[failover] %s %s", what, report);
     }
 
     static void awaitReady(AppProcess p) {
