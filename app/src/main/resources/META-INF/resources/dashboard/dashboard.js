@@ -362,9 +362,16 @@
     return (e) => { if (holding) holding.push(() => handler(e)); else handler(e); };
   }
 
+  // Resolves once the server has registered this stream (its first event is hello, or reload), so that
+  // a snapshot read after it misses nothing: an event that lands while the snapshot loads is held, one that
+  // landed before is in the snapshot. Also resolves on an error, so the page still shows the snapshot
+  // while the stream keeps trying.
   function connect() {
     if (source) source.close();
     source = new EventSource("/api/stream");
+    const registered = new Promise((resolve) => {
+      for (const type of ["hello", "reload", "error"]) source.addEventListener(type, () => resolve(), { once: true });
+    });
     source.onopen = () => { $("status").textContent = "live"; $("status").className = "status live"; };
     source.onerror = () => { $("status").textContent = "reconnecting…"; $("status").className = "status down"; };
     source.addEventListener("finding", live(() => { soon("findings", loadFindings); soon("inventory", loadInventory); }));
@@ -375,7 +382,11 @@
       soon("savings", loadSavings);
     }));
     source.addEventListener("spend", live((e) => { acceptTick(JSON.parse(e.data)); soon("inventory", loadInventory); }));
-    source.addEventListener("reload", () => loadAll().catch(report));
+    registered.then(() => {
+      // A reload after the first snapshot: the server no longer has what this page missed.
+      source.addEventListener("reload", () => loadAll().catch(report));
+    });
+    return registered;
   }
 
   async function loadAll() {
@@ -417,7 +428,7 @@
     }
     $("who").textContent = state.session.caller ? state.session.caller + " (" + state.session.role + ")" : "";
     holding = [];
-    connect();
+    await connect();
     await loadAll();
   }
 

@@ -126,6 +126,23 @@ class StreamApiTest {
     }
 
     @Test
+    void aClientThatGotOnlyHelloCatchesUpFromItsId() throws Exception {
+        String helloId;
+        try (Reader first = new Reader(null)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !first.named("hello").isEmpty());
+            helloId = first.named("hello").get(0).id();
+        }
+        // The connection dropped before any other event: what was published meanwhile must not be lost.
+        assertThat(helloId).as("hello carries an id a browser sends back as Last-Event-ID").isNotBlank();
+        feed.publish("test", Map.of("while", "away"));
+        try (Reader again = new Reader(helloId)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !again.named("test").isEmpty());
+            assertThat(again.named("test").get(0).data()).isEqualTo("{\"while\":\"away\"}");
+            assertThat(again.named("hello")).isEmpty();
+        }
+    }
+
+    @Test
     void anIdTheServerCannotServeMeansReload() throws Exception {
         try (Reader other = new Reader("0badb00d-42")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> !other.named("reload").isEmpty());

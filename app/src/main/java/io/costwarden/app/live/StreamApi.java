@@ -82,7 +82,9 @@ public class StreamApi {
                         .data(Map.of("reason", catchup.reload() ? catchup.reason() : catchup.missed().size()
                                 + " events missed; reload")).build());
             } else if (catchup.missed().isEmpty()) {
-                enqueue(sse.newEventBuilder().name("hello").mediaType(MediaType.APPLICATION_JSON_TYPE)
+                // With an id, so that a browser that loses the connection before any other event comes back
+                // with a Last-Event-ID and gets what it missed, rather than starting from its reconnect.
+                enqueue(sse.newEventBuilder().id(feed.lastId()).name("hello").mediaType(MediaType.APPLICATION_JSON_TYPE)
                         .data(Map.of("lastEventId", feed.lastId())).build());
             } else {
                 catchup.missed().forEach(this::accept);

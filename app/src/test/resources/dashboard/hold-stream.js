@@ -1,0 +1,43 @@
+// Injected by DashboardBrowserTest before the page's own script: the page's EventSource is not opened until
+// the test calls window.__releaseStream(), and window.__inFlight counts the page's unfinished fetches. With
+// these the test puts an action between the page's start and its stream's registration on the server,
+// the window in which a page that read its snapshot without waiting for the stream lost events.
+(function () {
+  "use strict";
+  const Real = window.EventSource;
+  const held = [];
+  window.__streamRequested = false;
+  window.__inFlight = 0;
+  window.__releaseStream = () => held.splice(0).forEach((open) => open());
+
+  const realFetch = window.fetch.bind(window);
+  window.fetch = (...args) => {
+    window.__inFlight++;
+    return realFetch(...args).finally(() => { window.__inFlight--; });
+  };
+
+  // Records what the page attaches and hands it to the real EventSource once released.
+  window.EventSource = function (url, init) {
+    window.__streamRequested = true;
+    const listeners = [];
+    const handle = {
+      readyState: 0,
+      onopen: null,
+      onerror: null,
+      onmessage: null,
+      addEventListener: (type, fn, options) => (handle.real ? handle.real.addEventListener(type, fn, options)
+        : listeners.push([type, fn, options])),
+      close: () => { handle.closed = true; if (handle.real) handle.real.close(); },
+    };
+    held.push(() => {
+      if (handle.closed) return;
+      const real = new Real(url, init);
+      handle.real = real;
+      listeners.forEach(([type, fn, options]) => real.addEventListener(type, fn, options));
+      real.onopen = (e) => handle.onopen && handle.onopen(e);
+      real.onerror = (e) => handle.onerror && handle.onerror(e);
+      real.onmessage = (e) => handle.onmessage && handle.onmessage(e);
+    });
+    return handle;
+  };
+})();
