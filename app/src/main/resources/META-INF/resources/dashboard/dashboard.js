@@ -55,6 +55,15 @@
     return r.json();
   }
 
+  // The answer to a view's newest request, or null when a newer request for the same view was made since:
+  // answers can arrive out of order, and an older one must not overwrite a newer one.
+  const asked = {};
+  async function newest(view, path) {
+    const n = (asked[view] = (asked[view] || 0) + 1);
+    const body = await json(path);
+    return asked[view] === n ? body : null;
+  }
+
   // ---- filters
 
   function filters() {
@@ -212,7 +221,8 @@
   }
 
   async function loadFindings() {
-    const page = await json("/api/dashboard/findings?state=current&limit=1000");
+    const page = await newest("findings", "/api/dashboard/findings?state=current&limit=1000");
+    if (!page) return;
     state.findings = page.items;
     refreshFilterChoices();
     renderFindings();
@@ -295,7 +305,8 @@
   }
 
   async function loadActions() {
-    const page = await json("/api/actions?limit=500");
+    const page = await newest("actions", "/api/actions?limit=500");
+    if (!page) return;
     state.actions = new Map(page.items.map((a) => [a.actionId, a]));
     refreshFilterChoices();
     renderActions();
@@ -304,7 +315,8 @@
   // ---- savings and inventory
 
   async function loadSavings() {
-    const s = await json("/api/savings?groupBy=" + encodeURIComponent(state.groupBy));
+    const s = await newest("savings", "/api/savings?groupBy=" + encodeURIComponent(state.groupBy));
+    if (!s) return;
     state.savings = s;
     $("saved").textContent = money(s.savedUsd);
     $("projected").textContent = money(s.projectedUsd) + " projected by dry-runs";
@@ -321,7 +333,8 @@
 
   async function loadInventory() {
     const account = filters().account;
-    const c = await json("/api/resources/counts" + (account ? "?account=" + encodeURIComponent(account) : ""));
+    const c = await newest("inventory", "/api/resources/counts" + (account ? "?account=" + encodeURIComponent(account) : ""));
+    if (!c) return;
     $("inventory-total").textContent = "(" + c.total + ")";
     const body = $("inventory-table").tBodies[0];
     body.replaceChildren();
@@ -333,7 +346,8 @@
   }
 
   async function loadSpend() {
-    const h = await json("/api/spend/history?groupBy=" + encodeURIComponent(state.groupBy) + "&points=720");
+    const h = await newest("spend", "/api/spend/history?groupBy=" + encodeURIComponent(state.groupBy) + "&points=720");
+    if (!h) return;
     state.history = h.points;
     state.limits = h.limits || {};
     if (!$("groupBy").options.length) {
@@ -364,13 +378,24 @@
 
   // Resolves once the server has registered this stream (its first event is hello, or reload), so that
   // a snapshot read after it misses nothing: an event that lands while the snapshot loads is held, one that
-  // landed before is in the snapshot. Also resolves on an error, so the page still shows the snapshot
-  // while the stream keeps trying.
+  // landed before is in the snapshot. Also resolves on an error before that, so the page still shows a
+  // snapshot while the stream keeps trying; that snapshot is then read again once the stream is registered.
   function connect() {
     if (source) source.close();
     source = new EventSource("/api/stream");
+    let heard = false;
+    let snapshotTooEarly = false;
     const registered = new Promise((resolve) => {
-      for (const type of ["hello", "reload", "error"]) source.addEventListener(type, () => resolve(), { once: true });
+      const first = () => { heard = true; resolve(); };
+      source.addEventListener("hello", first, { once: true });
+      source.addEventListener("reload", first, { once: true });
+      source.addEventListener("error", () => { if (!heard) { snapshotTooEarly = true; resolve(); } }, { once: true });
+    });
+    source.addEventListener("hello", () => {
+      if (snapshotTooEarly) {
+        snapshotTooEarly = false;
+        loadAll().catch(report);
+      }
     });
     source.onopen = () => { $("status").textContent = "live"; $("status").className = "status live"; };
     source.onerror = () => { $("status").textContent = "reconnecting…"; $("status").className = "status down"; };

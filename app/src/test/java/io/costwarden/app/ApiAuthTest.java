@@ -1,11 +1,13 @@
 package io.costwarden.app;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +38,9 @@ class ApiAuthTest {
 
     @Test
     void instancesReadEachOtherWithTheInternalToken() {
+        // Ready means the stores answer (RolesHealth): no retry after it, so a readiness that came too early fails.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP")));
         given().header("Authorization", "Bearer " + SecuredApp.INTERNAL_TOKEN).get("/api/resources/local-part").then()
                 .statusCode(200);
         given().header("Authorization", "Bearer " + SecuredApp.INTERNAL_TOKEN).post("/api/actions/pause").then()

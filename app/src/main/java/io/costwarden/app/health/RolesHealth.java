@@ -5,7 +5,6 @@ import io.costwarden.app.roles.StreamsRole;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -17,8 +16,10 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when each Kafka Streams role this instance runs is running (a rebalance counts: it is brief and
- * normal, and failing readiness then would only make a cluster flap). Alive unless a role has died.
+ * Ready when each Kafka Streams role this instance runs is running (a later rebalance counts: it is brief
+ * and normal, and failing readiness then would only make a cluster flap). The first start's rebalance does
+ * not count: until a role has been RUNNING once its stores cannot answer, and an instance that said it
+ * was ready would answer API queries with 503. Alive unless a role has died.
  */
 public final class RolesHealth {
     private static final Set<KafkaStreams.State> READY = EnumSet.of(KafkaStreams.State.RUNNING,
@@ -29,15 +30,18 @@ public final class RolesHealth {
     private RolesHealth() {
     }
 
-    /** One response for both roles: UP when each enabled role's state passes {@code ok}. */
-    static HealthCheckResponse check(String name, StreamsRole streams, ActionsRole actions,
-            Predicate<KafkaStreams.State> ok) {
+    /** A role as health sees it. */
+    private record RoleView(String name, Optional<KafkaStreams> streams, boolean hasRun) {
+    }
+
+    /** One response for both roles: UP when each enabled role passes {@code ok}. */
+    static HealthCheckResponse check(String name, StreamsRole streams, ActionsRole actions, Predicate<RoleView> ok) {
         HealthCheckResponseBuilder b = HealthCheckResponse.named(name);
         boolean up = true;
-        for (var role : List.of(Map.entry("streams", streams.streams()), Map.entry("actions", actions.streams()))) {
-            Optional<KafkaStreams> s = role.getValue();
-            b.withData(role.getKey(), s.map(k -> k.state().name()).orElse("not enabled here"));
-            up &= s.map(k -> ok.test(k.state())).orElse(true);
+        for (RoleView role : List.of(new RoleView("streams", streams.streams(), streams.hasRun()),
+                new RoleView("actions", actions.streams(), actions.hasRun()))) {
+            b.withData(role.name(), role.streams().map(k -> k.state().name()).orElse("not enabled here"));
+            up &= role.streams().isEmpty() || ok.test(role);
         }
         return b.status(up).build();
     }
@@ -55,7 +59,8 @@ public final class RolesHealth {
 
         @Override
         public HealthCheckResponse call() {
-            return check("costwarden-roles", streams, actions, READY::contains);
+            return check("costwarden-roles", streams, actions,
+                    role -> role.hasRun() && READY.contains(role.streams().get().state()));
         }
     }
 
@@ -72,7 +77,7 @@ public final class RolesHealth {
 
         @Override
         public HealthCheckResponse call() {
-            return check("costwarden-roles-alive", streams, actions, state -> !DEAD.contains(state));
+            return check("costwarden-roles-alive", streams, actions, role -> !DEAD.contains(role.streams().get().state()));
         }
     }
 }

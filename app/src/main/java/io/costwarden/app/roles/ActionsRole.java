@@ -92,4 +92,10 @@ public class ActionsRole {
     public Optional<KafkaStreams> streams() {
         return Optional.ofNullable(running).map(RunningStreams::streams);
     }
+
+    /** True when this role is not enabled here, or its Kafka Streams client has been RUNNING. */
+    public boolean hasRun() {
+        RunningStreams r = running;
+        return r == null || r.hasRun();
+    }
 }

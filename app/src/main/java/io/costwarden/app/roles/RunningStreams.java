@@ -25,6 +25,7 @@ final class RunningStreams {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics metrics;
     private final Deque<Instant> replacements = new ArrayDeque<>();
+    private volatile boolean hasRun;
 
     RunningStreams(String role, Topology topology, Properties props, MeterRegistry meters) {
         streams = new KafkaStreams(topology, props);
@@ -44,6 +45,11 @@ final class RunningStreams {
             LOG.errorf(e, "%s: a stream thread failed; replacing it", role);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                hasRun = true;
+            }
+        });
         metrics = new KafkaStreamsMetrics(streams);
         metrics.bindTo(meters);
         streams.start();
@@ -51,6 +57,14 @@ final class RunningStreams {
 
     KafkaStreams streams() {
         return streams;
+    }
+
+    /**
+     * True once the client has been RUNNING: its first rebalance (topics created, tasks assigned, stores
+     * restored) is over, so its stores can answer queries.
+     */
+    boolean hasRun() {
+        return hasRun;
     }
 
     void close() {

@@ -64,4 +64,10 @@ public class StreamsRole {
     public Optional<KafkaStreams> streams() {
         return Optional.ofNullable(running).map(RunningStreams::streams);
     }
+
+    /** True when this role is not enabled here, or its Kafka Streams client has been RUNNING. */
+    public boolean hasRun() {
+        RunningStreams r = running;
+        return r == null || r.hasRun();
+    }
 }
