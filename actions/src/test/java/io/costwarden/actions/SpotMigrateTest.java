@@ -332,7 +332,9 @@ class SpotMigrateTest {
         aws.stub(query("DescribeInstanceStatus"), ec2("DescribeInstanceStatus", "st-bad", "<instanceStatusSet><item>"
                 + "<instanceId>" + NEW + "</instanceId><instanceStatus><status>impaired</status></instanceStatus>"
                 + "<systemStatus><status>ok</status></systemStatus></item></instanceStatusSet>"));
-        Executor shortLived = Executor.over(clients, false, new Executor.Timing(java.time.Duration.ofSeconds(2),
+        // The deadline covers the whole sequence (client creation, image, launch), not only the status
+        // check: long enough for a cold JVM on a slow machine to reach the check, which then never passes.
+        Executor shortLived = Executor.over(clients, false, new Executor.Timing(java.time.Duration.ofSeconds(12),
                 java.time.Duration.ofMillis(50)), io.costwarden.model.InstanceCatalog.bundled(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), java.time.Clock.systemUTC());
 

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -69,8 +68,9 @@ class AlertWebhookTest {
     public static class ReceiverPort implements QuarkusTestResourceLifecycleManager {
         @Override
         public Map<String, String> start() {
-            try (ServerSocket s = new ServerSocket(0)) {
-                return Map.of(URL_KEY, "http://127.0.0.1:" + s.getLocalPort() + "/hooks/costwarden");
+            try {
+                // Bound only once the app has started (and opened many client connections): see ListenPort.
+                return Map.of(URL_KEY, "http://127.0.0.1:" + ListenPort.unused() + "/hooks/costwarden");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

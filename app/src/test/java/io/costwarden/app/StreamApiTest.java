@@ -105,11 +105,11 @@ class StreamApiTest {
         List<String> seen = new ArrayList<>();
         String last;
         try (Reader first = new Reader(null)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !first.named("hello").isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !first.named("hello").isEmpty());
             for (int i = 0; i < 3; i++) {
                 feed.publish("test", Map.of("n", i));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> first.named("test").size() == 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> first.named("test").size() == 3);
             first.named("test").forEach(e -> seen.add(e.data()));
             last = first.named("test").get(2).id();
         }
@@ -117,7 +117,7 @@ class StreamApiTest {
             feed.publish("test", Map.of("n", i));
         }
         try (Reader again = new Reader(last)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> again.named("test").size() >= 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> again.named("test").size() >= 5);
             again.named("test").forEach(e -> seen.add(e.data()));
             assertThat(again.named("hello")).as("a caught-up client is not greeted as new").isEmpty();
         }
@@ -129,14 +129,14 @@ class StreamApiTest {
     void aClientThatGotOnlyHelloCatchesUpFromItsId() throws Exception {
         String helloId;
         try (Reader first = new Reader(null)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !first.named("hello").isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !first.named("hello").isEmpty());
             helloId = first.named("hello").get(0).id();
         }
         // The connection dropped before any other event: what was published meanwhile must not be lost.
         assertThat(helloId).as("hello carries an id a browser sends back as Last-Event-ID").isNotBlank();
         feed.publish("test", Map.of("while", "away"));
         try (Reader again = new Reader(helloId)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !again.named("test").isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !again.named("test").isEmpty());
             assertThat(again.named("test").get(0).data()).isEqualTo("{\"while\":\"away\"}");
             assertThat(again.named("hello")).isEmpty();
         }
@@ -145,7 +145,7 @@ class StreamApiTest {
     @Test
     void anIdTheServerCannotServeMeansReload() throws Exception {
         try (Reader other = new Reader("0badb00d-42")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !other.named("reload").isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !other.named("reload").isEmpty());
             assertThat(other.named("reload").get(0).data()).contains("from another process");
         }
         String old = feed.lastId();
@@ -153,7 +153,7 @@ class StreamApiTest {
             feed.publish("test", Map.of("filler", i));
         }
         try (Reader late = new Reader(old)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !late.named("reload").isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !late.named("reload").isEmpty());
             assertThat(late.named("reload").get(0).data()).contains("no longer kept");
         }
     }

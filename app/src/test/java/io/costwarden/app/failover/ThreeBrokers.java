@@ -3,8 +3,6 @@ package io.costwarden.app.failover;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,9 +152,8 @@ final class ThreeBrokers implements AutoCloseable {
         }
     }
 
+    /** Bound again after each restart: outside the ephemeral range, so no client connection takes it meanwhile. */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.costwarden.app.ListenPort.unused();
     }
 }

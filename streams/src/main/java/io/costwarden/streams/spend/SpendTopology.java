@@ -533,9 +533,10 @@ public final class SpendTopology {
                 published.remove(key);
                 return;
             }
-            store.put(key, g);
+            // Gauge first: whoever sees the group in the store can also scrape it.
             metrics.reconciled(g);
             published.add(key);
+            store.put(key, g);
         }
 
         @Override
