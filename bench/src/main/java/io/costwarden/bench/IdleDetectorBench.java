@@ -13,6 +13,7 @@ import io.costwarden.streams.DeadLetterHandler;
 import io.costwarden.streams.decisions.DecisionTopology;
 import io.costwarden.streams.decisions.Verdict;
 import io.costwarden.streams.idle.IdleState;
+import io.costwarden.streams.idle.IdleStateSerde;
 import io.costwarden.streams.idle.IdleTopology;
 import io.costwarden.streams.inventory.InventoryTopology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -177,7 +178,9 @@ public final class IdleDetectorBench {
                 double streamsRate = streamsRate(streams, admin, samples);
                 IdleState state = streams.store(StoreQueryParameters.fromNameAndType(IdleTopology.STORE,
                         QueryableStoreTypes.<String, IdleState>keyValueStore())).get(fleet.watchedArn(0));
-                line("idle state of a watched GPU instance: %d bytes of JSON, read and written back for each of its samples",
+                line("idle state of a watched GPU instance: %d bytes in the store (%d as the JSON of earlier versions),"
+                        + " read and written back for each of its samples",
+                        new IdleStateSerde().serializer().serialize(IdleTopology.STORE, state).length,
                         JsonSerde.of(IdleState.class).serializer().serialize(IdleTopology.STORE, state).length);
                 // End offsets: under exactly-once they would count commit markers too, so only zero is exact, and
                 // zero is what both must be: no watched instance stays quiet for an hour, and every sample is valid.

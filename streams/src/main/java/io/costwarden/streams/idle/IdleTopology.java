@@ -1,6 +1,5 @@
 package io.costwarden.streams.idle;
 
-import io.costwarden.model.JsonSerde;
 import io.costwarden.model.MetricSample;
 import io.costwarden.model.Resource;
 import io.costwarden.model.ResourceChange;
@@ -67,7 +66,7 @@ public final class IdleTopology {
     public static KStream<String, Verdict> build(StreamsBuilder builder, KStream<String, ResourceChange> changes,
             Supplier<PolicySet> policies, MeterRegistry meters) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                JsonSerde.of(IdleState.class)));
+                new IdleStateSerde()));
         KStream<String, MetricSample> metrics = builder.stream(Topics.METRICS.name(),
                 Consumed.with(Topics.METRICS.keySerde(), Topics.METRICS.valueSerde()).withName("metrics"));
         return changes.mapValues(c -> new Input(c, null), Named.as("idle-changes"))
