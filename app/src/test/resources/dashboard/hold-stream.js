@@ -9,12 +9,14 @@
   const held = [];
   window.__streamRequested = false;
   window.__inFlight = 0;
+  window.__fetched = [];
   window.__releaseStream = () => held.splice(0).forEach((h) => h.open());
   window.__failStream = () => held.forEach((h) => h.fail());
 
   const realFetch = window.fetch.bind(window);
   window.fetch = (...args) => {
     window.__inFlight++;
+    window.__fetched.push(String(args[0]));
     return realFetch(...args).finally(() => { window.__inFlight--; });
   };
 
@@ -23,7 +25,7 @@
     window.__streamRequested = true;
     let listeners = [];
     const handle = {
-      readyState: 0,
+      get readyState() { return handle.real ? handle.real.readyState : 0; },
       onopen: null,
       onerror: null,
       onmessage: null,
@@ -51,4 +53,5 @@
     });
     return handle;
   };
+  Object.assign(window.EventSource, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
 })();

@@ -77,6 +77,13 @@ public interface CostwardenConfig {
 
         /** Passed to Kafka Streams as is, e.g. costwarden.streams.config."num.standby.replicas"=1. */
         Map<String, String> config();
+
+        /**
+         * The form the idle detector's store writes: binary, or json while rolling an upgrade from a version
+         * that reads only JSON (docs/operations.md). Both are always read.
+         */
+        @WithDefault("binary")
+        io.costwarden.streams.idle.IdleStateSerde.Format idleStateFormat();
     }
 
     interface Actions {

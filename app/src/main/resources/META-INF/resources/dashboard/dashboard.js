@@ -55,13 +55,17 @@
     return r.json();
   }
 
-  // The answer to a view's newest request, or null when a newer request for the same view was made since:
-  // answers can arrive out of order, and an older one must not overwrite a newer one.
+  // Answers can arrive out of order: a view applies an answer only if it asked for it after the answer it
+  // applied last (null otherwise), so an older answer never overwrites a newer one, and a newer request
+  // that fails does not keep an older answer from being applied.
   const asked = {};
+  const applied = {};
   async function newest(view, path) {
     const n = (asked[view] = (asked[view] || 0) + 1);
     const body = await json(path);
-    return asked[view] === n ? body : null;
+    if (n < (applied[view] || 0)) return null;
+    applied[view] = n;
+    return body;
   }
 
   // ---- filters
@@ -370,59 +374,107 @@
 
   // ---- live stream
 
-  // Events that arrive while the snapshot loads are held and applied after it, so none falls between.
+  // Events that arrive while a snapshot loads are held and applied after it, so none falls between.
   let holding = null;
   function live(handler) {
     return (e) => { if (holding) holding.push(() => handler(e)); else handler(e); };
   }
 
-  // Resolves once the server has registered this stream (its first event is hello, or reload), so that
-  // a snapshot read after it misses nothing: an event that lands while the snapshot loads is held, one that
-  // landed before is in the snapshot. Also resolves on an error before that, so the page still shows a
-  // snapshot while the stream keeps trying; that snapshot is then read again once the stream is registered.
+  // How long the page waits for the stream's first event before showing a snapshot anyway (a proxy that
+  // buffers the stream holds it back); that snapshot is read again once the stream is registered.
+  const STREAM_PATIENCE_MS = 5000;
+  let reopenAfterMs = 1000;
+
+  // Opens the stream. Resolves once the server has registered it (its first event is hello, or reload), so
+  // that a snapshot read after that misses nothing: an event that lands while the snapshot loads is held,
+  // one that landed before is in the snapshot. Resolves early when the stream fails or stays silent first,
+  // so the page still shows data; that snapshot is then read again on the stream's hello.
   function connect() {
     if (source) source.close();
-    source = new EventSource("/api/stream");
+    const es = new EventSource("/api/stream");
+    source = es;
     let heard = false;
     let snapshotTooEarly = false;
     const registered = new Promise((resolve) => {
-      const first = () => { heard = true; resolve(); };
-      source.addEventListener("hello", first, { once: true });
-      source.addEventListener("reload", first, { once: true });
-      source.addEventListener("error", () => { if (!heard) { snapshotTooEarly = true; resolve(); } }, { once: true });
+      const first = () => { heard = true; reopenAfterMs = 1000; resolve(); };
+      const early = () => { if (!heard) { snapshotTooEarly = true; resolve(); } };
+      es.addEventListener("hello", first, { once: true });
+      es.addEventListener("reload", first, { once: true });
+      es.addEventListener("error", early, { once: true });
+      setTimeout(early, STREAM_PATIENCE_MS);
     });
-    source.addEventListener("hello", () => {
+    es.addEventListener("hello", () => {
       if (snapshotTooEarly) {
         snapshotTooEarly = false;
         loadAll().catch(report);
       }
     });
-    source.onopen = () => { $("status").textContent = "live"; $("status").className = "status live"; };
-    source.onerror = () => { $("status").textContent = "reconnecting…"; $("status").className = "status down"; };
-    source.addEventListener("finding", live(() => { soon("findings", loadFindings); soon("inventory", loadInventory); }));
-    source.addEventListener("action", live((e) => {
+    es.onopen = () => { $("status").textContent = "live"; $("status").className = "status live"; };
+    es.onerror = () => {
+      $("status").textContent = "reconnecting…";
+      $("status").className = "status down";
+      // The browser retries a dropped connection by itself, but not one answered with an HTTP error (a 401
+      // once the session has expired, a 502 from a proxy): that stream is closed for good.
+      if (es.readyState === EventSource.CLOSED && source === es) reopenLater();
+    };
+    es.addEventListener("finding", live(() => { soon("findings", loadFindings); soon("inventory", loadInventory); }));
+    es.addEventListener("action", live((e) => {
       const a = JSON.parse(e.data);
       state.actions.set(a.actionId, a);
       renderActions();
       soon("savings", loadSavings);
     }));
-    source.addEventListener("spend", live((e) => { acceptTick(JSON.parse(e.data)); soon("inventory", loadInventory); }));
+    es.addEventListener("spend", live((e) => { acceptTick(JSON.parse(e.data)); soon("inventory", loadInventory); }));
     registered.then(() => {
       // A reload after the first snapshot: the server no longer has what this page missed.
-      source.addEventListener("reload", () => loadAll().catch(report));
+      es.addEventListener("reload", () => loadAll().catch(report));
     });
     return registered;
   }
 
-  async function loadAll() {
+  // A stream the browser gave up on: sign in again if the session is gone, else open a new stream (after
+  // a growing pause) and read the snapshot again, since a new stream starts from now.
+  function reopenLater() {
+    const wait = reopenAfterMs;
+    reopenAfterMs = Math.min(reopenAfterMs * 2, 30000);
+    setTimeout(async () => {
+      let session;
+      try {
+        session = await (await fetch("/api/session", { credentials: "same-origin" })).json();
+      } catch (e) {
+        report(e);
+        reopenLater();
+        return;
+      }
+      if (session.required && !session.caller) {
+        source.close();
+        showLogin();
+        return;
+      }
+      holding = holding || [];
+      await connect();
+      await loadAll().catch(report);
+    }, wait);
+  }
+
+  // Snapshot loads run one at a time: two at once would share the held events, and the older snapshot
+  // could be applied last.
+  let loading = Promise.resolve();
+  function loadAll() {
+    const run = loading.then(loadSnapshot);
+    loading = run.catch(() => {});
+    return run;
+  }
+
+  async function loadSnapshot() {
     holding = holding || [];
-    try {
-      await Promise.all([loadFindings(), loadActions(), loadSpend(), loadSavings(), loadInventory()]);
-    } finally {
-      const held = holding;
-      holding = null;
-      held.forEach((apply) => apply());
-    }
+    // Every view is loaded even when one fails (a 503 while a task moves), and only then are held events applied.
+    const results = await Promise.allSettled([loadFindings(), loadActions(), loadSpend(), loadSavings(), loadInventory()]);
+    const held = holding || [];
+    holding = null;
+    held.forEach((apply) => apply());
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   // ---- session

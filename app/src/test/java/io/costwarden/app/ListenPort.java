@@ -17,16 +17,23 @@ public final class ListenPort {
     private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
     /** Above the well-known and most registered service ports. */
     private static final int LOWEST = 20_000;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ListenPort.class);
+    private static final java.util.Set<Integer> handedOut = new java.util.HashSet<>();
 
     private ListenPort() {
     }
 
     /** A loopback port below the ephemeral range that is free now. */
-    public static int unused() throws IOException {
+    public static synchronized int unused() throws IOException {
         int below = ephemeralStart();
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(LOWEST, below);
+            if (handedOut.contains(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                // Not bound yet by whoever asked: without this, two callers could be given the same port.
+                handedOut.add(port);
                 return port;
             } catch (IOException taken) {
                 // another listener has it: try another
@@ -38,10 +45,13 @@ public final class ListenPort {
     private static int ephemeralStart() {
         try {
             int start = Integer.parseInt(Files.readString(EPHEMERAL_RANGE).trim().split("\\s+")[0]);
-            // A range that starts low leaves nothing outside it worth searching; fall back to the default.
-            return start > LOWEST + 1000 ? start : 32_768;
+            if (start > LOWEST + 1000) {
+                return start;
+            }
+            LOG.warnf("the ephemeral port range starts at %d: test listeners may collide with client connections", start);
         } catch (IOException | RuntimeException e) {
-            return 32_768;
+            LOG.warnf("cannot read %s (%s): assuming the ephemeral range starts at 32768", EPHEMERAL_RANGE, e.getMessage());
         }
+        return 32_768;
     }
 }

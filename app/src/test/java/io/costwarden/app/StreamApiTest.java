@@ -58,6 +58,10 @@ class StreamApiTest {
             HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(b.build(),
                     HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);
+            // Proxies must pass events on as they come: the page waits for the first one.
+            assertThat(response.headers().firstValue("X-Accel-Buffering")).hasValue("no");
+            assertThat(response.headers().firstValue("Cache-Control")).hasValueSatisfying(v -> assertThat(v)
+                    .contains("no-transform"));
             lines = response.body();
             thread = new Thread(this::read, "sse-reader");
             thread.setDaemon(true);

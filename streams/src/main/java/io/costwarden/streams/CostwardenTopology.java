@@ -4,6 +4,7 @@ import io.costwarden.model.ResourceChange;
 import io.costwarden.model.policy.PolicySet;
 import io.costwarden.streams.decisions.DecisionTopology;
 import io.costwarden.streams.decisions.Verdict;
+import io.costwarden.streams.idle.IdleStateSerde;
 import io.costwarden.streams.idle.IdleTopology;
 import io.costwarden.streams.inventory.InventoryTopology;
 import io.costwarden.streams.launch.LaunchPolicyTopology;
@@ -33,13 +34,19 @@ public final class CostwardenTopology {
 
     /** With the spend detector's prices and dimensions (the app's catalog and configuration). */
     public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters, SpendTopology.Settings spend) {
+        return build(policies, meters, spend, IdleStateSerde.Format.BINARY);
+    }
+
+    /** And the form the idle detector's store writes in ({@code costwarden.streams.idle-state-format}). */
+    public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters, SpendTopology.Settings spend,
+            IdleStateSerde.Format idleStateFormat) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ResourceChange> changes = InventoryTopology.build(builder);
 
         // Verdicts keyed by resource ARN: decided next to the inventory, which tells of stops and tags.
         List<KStream<String, Verdict>> byResource = new ArrayList<>();
         byResource.add(LaunchPolicyTopology.build(builder, changes, policies));
-        byResource.add(IdleTopology.build(builder, changes, policies, meters));
+        byResource.add(IdleTopology.build(builder, changes, policies, meters, idleStateFormat));
         byResource.add(LifetimeTopology.build(builder, changes, policies));
 
         // Verdicts keyed by group ("team=ml-research", "account=123456789012"), from detectors that

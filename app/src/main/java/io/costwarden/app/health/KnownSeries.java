@@ -25,6 +25,9 @@ public class KnownSeries {
         if (roles.contains(Role.ACTIONS)) {
             BLOCK_REASONS.forEach(r -> meters.counter("costwarden.actions.blocked", "reason", r));
         }
+        if (roles.contains(Role.STREAMS)) {
+            meters.counter(io.costwarden.streams.idle.IdleTopology.UNREADABLE, "store", io.costwarden.streams.idle.IdleTopology.STORE);
+        }
         if (roles.contains(Role.INGEST)) {
             INGEST_DLQ_REASONS.forEach(r -> meters.counter("costwarden.dlq", "reason", r));
         }

@@ -2,6 +2,7 @@ package io.costwarden.app.live;
 
 import io.costwarden.app.CostwardenConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -52,8 +53,12 @@ public class StreamApi {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void stream(@Context SseEventSink sink, @Context Sse sse, @HeaderParam("Last-Event-ID") String lastEventId,
-            @QueryParam("lastEventId") String lastEventIdParam) {
+    public void stream(@Context SseEventSink sink, @Context Sse sse, @Context HttpServerResponse response,
+            @HeaderParam("Last-Event-ID") String lastEventId, @QueryParam("lastEventId") String lastEventIdParam) {
+        // A proxy that buffers the response (nginx does by default) would hold events back, and the page waits
+        // for the first one before it shows anything.
+        response.putHeader("X-Accel-Buffering", "no");
+        response.putHeader("Cache-Control", "no-cache, no-transform");
         Client client = new Client(sink, sse);
         String last = lastEventId != null ? lastEventId : lastEventIdParam;
         feed.subscribe(Optional.ofNullable(last), client);

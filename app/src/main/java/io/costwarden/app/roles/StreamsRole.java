@@ -44,7 +44,8 @@ public class StreamsRole {
         policies.get();
         DeadLetterHandler.countWith(meters);
         SpendTopology.Settings spend = new SpendTopology.Settings(PriceBook.of(catalog.get()), config.spend().groupBy());
-        running = new RunningStreams("streams", CostwardenTopology.build(policies, meters, spend),
+        running = new RunningStreams("streams", CostwardenTopology.build(policies, meters, spend,
+                config.streams().idleStateFormat()),
                 StreamsSettings.of(kafka, config, config.streams().applicationId()), meters);
         LOG.infof("streams role started (application.id %s)", config.streams().applicationId());
     }

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -29,6 +32,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Idle resources: every configured signal below its threshold for the policy's whole duration.
@@ -55,6 +60,9 @@ public final class IdleTopology {
     public static final Duration CHECK_EVERY = Duration.ofSeconds(30);
     /** A resource known only from its metrics is forgotten this long after its longest idle duration of silence. */
     static final Duration METRICS_ONLY_RETENTION = Duration.ofDays(1);
+    /** Store entries that could not be read (and were read as absent), by store. */
+    public static final String UNREADABLE = "costwarden.state.unreadable";
+    private static final Logger LOG = LoggerFactory.getLogger(IdleTopology.class);
 
     private IdleTopology() {
     }
@@ -65,14 +73,40 @@ public final class IdleTopology {
 
     public static KStream<String, Verdict> build(StreamsBuilder builder, KStream<String, ResourceChange> changes,
             Supplier<PolicySet> policies, MeterRegistry meters) {
+        return build(builder, changes, policies, meters, IdleStateSerde.Format.BINARY);
+    }
+
+    /** With the form the state store writes in ({@code costwarden.streams.idle-state-format}). */
+    public static KStream<String, Verdict> build(StreamsBuilder builder, KStream<String, ResourceChange> changes,
+            Supplier<PolicySet> policies, MeterRegistry meters, IdleStateSerde.Format stateFormat) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                new IdleStateSerde()));
+                storeSerde(stateFormat, meters)));
         KStream<String, MetricSample> metrics = builder.stream(Topics.METRICS.name(),
                 Consumed.with(Topics.METRICS.keySerde(), Topics.METRICS.valueSerde()).withName("metrics"));
         return changes.mapValues(c -> new Input(c, null), Named.as("idle-changes"))
                 .merge(metrics.filter((k, v) -> v != null, Named.as("idle-drop-tombstones"))
                         .mapValues(s -> new Input(null, s), Named.as("idle-samples")), Named.as("idle-inputs"))
                 .process(() -> new Detect(policies, meters), Named.as("idle-detect"), STORE);
+    }
+
+    /**
+     * The store's serde. An entry that cannot be read is logged, counted
+     * ({@code costwarden_state_unreadable_total{store="idle-state"}}) and read as absent: the resource's next
+     * sample starts its state again, and the silence check goes on past it. Failing instead would dead-letter
+     * every later sample of that resource, since nothing would ever rewrite the entry.
+     */
+    static Serde<IdleState> storeSerde(IdleStateSerde.Format format, MeterRegistry meters) {
+        IdleStateSerde serde = new IdleStateSerde(format);
+        Deserializer<IdleState> strict = serde.deserializer();
+        return Serdes.serdeFrom(serde.serializer(), (topic, bytes) -> {
+            try {
+                return strict.deserialize(topic, bytes);
+            } catch (SerializationException e) {
+                meters.counter(UNREADABLE, "store", STORE).increment();
+                LOG.error("{}; read as absent: the resource's idle state starts again from its next sample", e.getMessage());
+                return null;
+            }
+        });
     }
 
     static final class Detect implements Processor<String, Input, String, Verdict> {
@@ -193,7 +227,10 @@ public final class IdleTopology {
             try (KeyValueIterator<String, IdleState> it = store.all()) {
                 it.forEachRemaining(kv -> {
                     IdleState s = kv.value;
-                    if (s.resource() == null && s.lastSeen().values().stream().allMatch(t -> t.isBefore(now.minus(keep)))) {
+                    if (s == null) {
+                        // Unreadable (logged and counted by the serde): dropped, rebuilt from the next sample.
+                        expired.add(kv.key);
+                    } else if (s.resource() == null && s.lastSeen().values().stream().allMatch(t -> t.isBefore(now.minus(keep)))) {
                         // Known only from metrics, and silent for long: the instance is gone.
                         expired.add(kv.key);
                     } else if (s.running() && check(s, now)) {

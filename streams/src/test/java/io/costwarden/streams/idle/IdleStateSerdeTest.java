@@ -7,6 +7,7 @@ import io.costwarden.model.JsonSerde;
 import io.costwarden.model.PurchaseOption;
 import io.costwarden.model.Resource;
 import io.costwarden.model.ResourceKind;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
@@ -93,6 +94,29 @@ class IdleStateSerdeTest {
         assertThatThrownBy(() -> SERDE.deserializer().deserialize(TOPIC, new byte[0]))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("empty");
         assertThat(SERDE.deserializer().deserialize(TOPIC, null)).isNull();
+    }
+
+    @Test
+    void duringARollingUpgradeItWritesJsonThatOlderVersionsRead() {
+        IdleState s = watchedGpuHost();
+        byte[] written = new IdleStateSerde(IdleStateSerde.Format.JSON).serializer().serialize(TOPIC, s);
+        assertThat(JsonSerde.of(IdleState.class).deserializer().deserialize(TOPIC, written)).isEqualTo(s);
+        assertThat(SERDE.deserializer().deserialize(TOPIC, written)).isEqualTo(s);
+    }
+
+    @Test
+    void theStoreReadsAnUnreadableEntryAsAbsentAndCountsIt() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        var store = IdleTopology.storeSerde(IdleStateSerde.Format.BINARY, meters);
+        byte[] good = store.serializer().serialize(TOPIC, watchedGpuHost());
+        // An out-of-range instant: not an I/O error, still reported as unreadable.
+        byte[] corrupt = good.clone();
+        corrupt[corrupt.length - 12] = (byte) 0x7f;
+
+        assertThat(store.deserializer().deserialize(TOPIC, good)).isEqualTo(watchedGpuHost());
+        assertThat(store.deserializer().deserialize(TOPIC, new byte[] {9})).isNull();
+        assertThat(store.deserializer().deserialize(TOPIC, corrupt)).isNull();
+        assertThat(meters.counter(IdleTopology.UNREADABLE, "store", IdleTopology.STORE).count()).isEqualTo(2);
     }
 
     @Test
