@@ -28,16 +28,10 @@ public final class CostwardenTopology {
     private CostwardenTopology() {
     }
 
-    public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters) {
-        return build(policies, meters, SpendTopology.Settings.defaults());
-    }
-
-    /** With the spend detector's prices and dimensions (the app's catalog and configuration). */
-    public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters, SpendTopology.Settings spend) {
-        return build(policies, meters, spend, IdleStateSerde.Format.BINARY);
-    }
-
-    /** And the form the idle detector's store writes in ({@code costwarden.streams.idle-state-format}). */
+    /**
+     * With the spend detector's prices and dimensions (the app's catalog and configuration) and the form the
+     * idle detector's store writes in ({@code costwarden.streams.idle-state-format}).
+     */
     public static Topology build(Supplier<PolicySet> policies, MeterRegistry meters, SpendTopology.Settings spend,
             IdleStateSerde.Format idleStateFormat) {
         StreamsBuilder builder = new StreamsBuilder();

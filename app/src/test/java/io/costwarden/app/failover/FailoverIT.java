@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.costwarden.app.ListenPort;
 import io.costwarden.model.Finding;
 import io.costwarden.model.Json;
 import io.costwarden.model.ResourceKind;
@@ -115,7 +116,7 @@ class FailoverIT {
         common.put("aws.accessKeyId", "AKIDEXAMPLE");
         common.put("aws.secretAccessKey", "secret");
         for (int i = 1; i <= 3; i++) {
-            int port = ThreeBrokers.freePort();
+            int port = ListenPort.unused();
             Map<String, String> p = new HashMap<>(common);
             p.put("costwarden.roles", "ingest,streams");
             p.put("costwarden.data-dir", DIR.resolve("streams-" + i).toAbsolutePath().toString());
@@ -126,7 +127,7 @@ class FailoverIT {
             Map<String, String> p = new HashMap<>(common);
             p.put("costwarden.roles", "actions");
             p.put("costwarden.data-dir", DIR.resolve("actions-" + i).toAbsolutePath().toString());
-            actions.add(new AppProcess("actions-" + i, ThreeBrokers.freePort(), p, DIR));
+            actions.add(new AppProcess("actions-" + i, ListenPort.unused(), p, DIR));
         }
         t = System.nanoTime();
         // The first creates the topics; the others join once they exist.

@@ -1,6 +1,7 @@
 package io.costwarden.app.failover;
 
 import java.io.ByteArrayOutputStream;
+import io.costwarden.app.ListenPort;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,8 @@ final class ThreeBrokers implements AutoCloseable {
     ThreeBrokers(Path dir) throws IOException {
         this.dir = dir;
         for (int i = 0; i < 3; i++) {
-            brokerPorts[i] = freePort();
-            controllerPorts[i] = freePort();
+            brokerPorts[i] = ListenPort.unused();
+            controllerPorts[i] = ListenPort.unused();
         }
     }
 
@@ -150,10 +151,5 @@ final class ThreeBrokers implements AutoCloseable {
                 return;
             }
         }
-    }
-
-    /** Bound again after each restart: outside the ephemeral range, so no client connection takes it meanwhile. */
-    static int freePort() throws IOException {
-        return io.costwarden.app.ListenPort.unused();
     }
 }

@@ -2,7 +2,6 @@ package io.costwarden.streams.spend;
 
 import io.costwarden.streams.GroupRef;
 import io.costwarden.model.CostLineItem;
-import io.costwarden.model.InstanceCatalog;
 import io.costwarden.model.InstanceCatalog.HourlyPrice;
 import io.costwarden.model.JsonSerde;
 import io.costwarden.model.PurchaseOption;
@@ -124,10 +123,6 @@ public final class SpendTopology {
                             + " characters (not aws:*) or 'account'");
                 }
             }
-        }
-
-        public static Settings defaults() {
-            return new Settings(PriceBook.of(InstanceCatalog.bundled()), DEFAULT_GROUP_BY);
         }
     }
 
